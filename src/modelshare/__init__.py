@@ -1,0 +1,34 @@
+"""modelshare: turn a trained model and its data into a documented, verifiable, safe release.
+
+Example:
+    >>> from modelshare import Release
+    >>> rel = Release("penguin-species", version="1.0.0", license="mit")
+    >>> rel.training_data(X_train, y_train, name="Palmer penguins")
+    >>> rel.model(pipeline)
+    >>> rel.evaluate(X_test, y_test, dataset="penguins-test")
+    >>> bundle = rel.save("releases/penguin-species")
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["ModelshareError", "Release", "__version__"]
+
+if TYPE_CHECKING:
+    from modelshare.errors import ModelshareError
+    from modelshare.release import Release
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public API lazily so ``modelshare --help`` stays fast."""
+    if name == "Release":
+        from modelshare.release import Release
+
+        return Release
+    if name == "ModelshareError":
+        from modelshare.errors import ModelshareError
+
+        return ModelshareError
+    raise AttributeError(f"module 'modelshare' has no attribute {name!r}")

@@ -1,0 +1,249 @@
+"""The release record: every fact behind the card, as pydantic models.
+
+``modelshare.json`` in a release is a serialised :class:`ReleaseRecord`. The card, the audit and
+every later tool read this record; nothing is parsed back out of the card.
+
+Example:
+    >>> record = ReleaseRecord.model_validate_json(Path("releases/x/modelshare.json").read_text())
+    >>> record.training_data.n_samples
+    273
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+HUMAN_FACT_FIELDS: dict[str, str] = {
+    "intended_use": "what the model is for and who should use it",
+    "out_of_scope": "uses the model must not be put to",
+    "limitations": "known limitations, failure modes and biases",
+    "ethical_considerations": "ethical considerations: people affected, fairness, misuse",
+    "acknowledgments": "people, funders and data providers to thank",
+    "citation": "how to cite the model (BibTeX or text)",
+}
+"""Fields of :class:`HumanFacts`, each with the question it answers."""
+
+PROVENANCE_FIELDS: dict[str, str] = {
+    "source": "where the data comes from (URL, DOI or description)",
+    "license": "the data license (SPDX id, e.g. CC0-1.0)",
+    "owner": "who owns the data",
+    "collection": "how the data was collected",
+    "consent": "how consent was obtained, or why none was needed",
+}
+"""Fields of :class:`Provenance` besides its name, each with the question it answers."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HumanFacts(_Model):
+    """What only the authors know about the model (``Release.describe``)."""
+
+    intended_use: str | None = None
+    out_of_scope: str | None = None
+    limitations: str | None = None
+    ethical_considerations: str | None = None
+    acknowledgments: str | None = None
+    citation: str | None = None
+
+
+class Provenance(_Model):
+    """Where a dataset comes from and on what terms (typed by a person)."""
+
+    name: str
+    source: str | None = None
+    license: str | None = None
+    owner: str | None = None
+    collection: str | None = None
+    consent: str | None = None
+
+
+FeatureKind = Literal["numeric", "boolean", "categorical", "datetime"]
+
+
+class FeatureFacts(_Model):
+    """One input column as measured."""
+
+    name: str
+    dtype: str
+    kind: FeatureKind
+    missing: int
+    distinct: int
+
+
+class TargetFacts(_Model):
+    """The target as measured; class counts only for classification targets."""
+
+    name: str
+    type: str = Field(description="scikit-learn's type_of_target: binary, multiclass, continuous…")
+    missing: int = 0
+    class_counts: dict[str, int] | None = None
+    imbalance_ratio: float | None = Field(None, description="largest class / smallest class")
+    minority_share: float | None = Field(None, description="share of the smallest class")
+    imbalanced: bool = Field(False, description="minority share under the documented threshold")
+
+
+class DatasetFacts(_Model):
+    """A dataset as measured: size, features, target, checksum."""
+
+    name: str
+    n_samples: int
+    n_features: int
+    features: list[FeatureFacts]
+    target: TargetFacts
+    checksum: str = Field(description="sha256 over the column names, dtypes and row hashes")
+    file: str | None = Field(None, description="file name, when read from a file")
+    file_sha256: str | None = None
+    provenance: Provenance | None = None
+
+
+class PreprocessingStep(_Model):
+    """One preprocessing step, read from the fitted pipeline or declared by the authors."""
+
+    kind: str = Field(description="imputer, scaler, encoder, feature selector, outlier filter…")
+    name: str = Field(description="where the step sits, e.g. 'columntransformer/num/imputer'")
+    estimator: str | None = Field(None, description="class name, when read from the pipeline")
+    method: str = Field(description="what it does, in words")
+    columns: list[str] = Field(default_factory=list, description="input columns it applies to")
+    params: dict[str, Any] = Field(default_factory=dict)
+    kept: list[str] | None = Field(None, description="feature selectors: the features kept")
+    rows_removed: int | None = Field(None, description="filters: rows removed")
+    source: Literal["pipeline", "declared"] = "pipeline"
+
+
+class SplitRecord(_Model):
+    """How the data was split into training and evaluation sets, as recorded."""
+
+    method: str
+    test_size: float | None = None
+    random_state: int | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class Hyperparameter(_Model):
+    """One constructor parameter of the final estimator."""
+
+    name: str
+    value: Any
+    default: Any = None
+    non_default: bool = False
+
+
+class ModelFacts(_Model):
+    """The model as read from the fitted object."""
+
+    framework: Literal["scikit-learn"]
+    estimator: str = Field(description="class name of the final estimator")
+    estimator_path: str = Field(description="module path of the final estimator's class")
+    task: Literal["classification", "regression"]
+    steps: list[str] = Field(default_factory=list, description="pipeline outline, in order")
+    hyperparameters: list[Hyperparameter] = Field(default_factory=list)
+    classes: list[str] | None = None
+    feature_names_in: list[str] | None = None
+    file: str = "model.skops"
+    size_bytes: int = 0
+    trusted_types: list[str] = Field(
+        default_factory=list, description="types skops.io.load must be told to trust"
+    )
+
+
+class Metric(_Model):
+    """One metric value on one dataset; ``type`` is the Hub metric id."""
+
+    type: str
+    name: str
+    value: float
+    args: dict[str, Any] | None = None
+
+
+class EvaluationResult(_Model):
+    """Metrics of the model on one evaluation dataset."""
+
+    dataset: DatasetFacts
+    split: str = "test"
+    metrics: list[Metric]
+    labels: list[str] | None = None
+    confusion_matrix: list[list[int]] | None = None
+    images: list[str] = Field(default_factory=list)
+
+
+class GitState(_Model):
+    """The git checkout the release was built from."""
+
+    commit: str
+    dirty: bool
+    branch: str | None = None
+
+
+class Environment(_Model):
+    """Where the model was trained and saved."""
+
+    python: str
+    implementation: str
+    os: str
+    machine: str
+    cpu: str | None = None
+    cpu_count: int | None = None
+    gpus: list[str] = Field(default_factory=list)
+    packages: dict[str, str] = Field(description="distribution name -> exact version")
+    git: GitState | None = None
+    seeds: dict[str, int] = Field(default_factory=dict, description="where -> seed given")
+
+
+class ReleaseRecord(_Model):
+    """Everything modelshare knows about a release; ``modelshare.json``."""
+
+    schema_version: str = SCHEMA_VERSION
+    modelshare_version: str
+    created_at: datetime
+    name: str
+    version: str
+    license: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    contact: str | None = None
+    description: str | None = None
+    describe: HumanFacts = Field(default_factory=HumanFacts)
+    training_data: DatasetFacts
+    split: SplitRecord | None = None
+    preprocessing: list[PreprocessingStep] = Field(default_factory=list)
+    model: ModelFacts
+    evaluation: list[EvaluationResult] = Field(default_factory=list)
+    environment: Environment
+    example: str = Field("examples/predict.py", description="runnable example, tested at save")
+
+    def missing_facts(self) -> list[str]:
+        """Dotted names of the human facts nobody has given yet.
+
+        Example:
+            >>> record.missing_facts()
+            ['contact', 'describe.citation']
+        """
+        missing = [key for key in ("license", "contact", "description") if not getattr(self, key)]
+        if not self.authors:
+            missing.append("authors")
+        missing += [f"describe.{k}" for k in HUMAN_FACT_FIELDS if not getattr(self.describe, k)]
+        provenance = self.training_data.provenance
+        missing += [
+            f"training_data.{k}"
+            for k in PROVENANCE_FIELDS
+            if provenance is None or not getattr(provenance, k)
+        ]
+        return missing
+
+
+def record_json_schema() -> dict[str, Any]:
+    """The JSON Schema of ``modelshare.json`` (what ``modelshare schema`` prints).
+
+    Example:
+        >>> record_json_schema()["title"]
+        'ReleaseRecord'
+    """
+    schema = ReleaseRecord.model_json_schema()
+    schema["$id"] = f"urn:modelshare:release-record:{SCHEMA_VERSION}"
+    return schema
