@@ -216,6 +216,9 @@ class ReleaseRecord(_Model):
     evaluation: list[EvaluationResult] = Field(default_factory=list)
     environment: Environment
     example: str = Field("examples/predict.py", description="runnable example, tested at save")
+    waive: dict[str, str] = Field(
+        default_factory=dict, description="checklist item id -> why it does not apply"
+    )
 
     def missing_facts(self) -> list[str]:
         """Dotted names of the human facts nobody has given yet.
