@@ -18,6 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "1.0"
 
+RELEASE_FIELDS: dict[str, str] = {
+    "license": "the model license, as a Hub license id (e.g. mit, apache-2.0)",
+    "authors": "who developed the model",
+    "contact": "where to send questions and reports (e-mail or issue tracker)",
+    "description": "a short summary of what the model does",
+}
+"""Human facts given to ``Release(...)`` itself, each with the question it answers."""
+
 HUMAN_FACT_FIELDS: dict[str, str] = {
     "intended_use": "what the model is for and who should use it",
     "out_of_scope": "uses the model must not be put to",
@@ -227,9 +235,7 @@ class ReleaseRecord(_Model):
             >>> record.missing_facts()
             ['contact', 'describe.citation']
         """
-        missing = [key for key in ("license", "contact", "description") if not getattr(self, key)]
-        if not self.authors:
-            missing.append("authors")
+        missing = [key for key in RELEASE_FIELDS if not getattr(self, key)]
         missing += [f"describe.{k}" for k in HUMAN_FACT_FIELDS if not getattr(self.describe, k)]
         provenance = self.training_data.provenance
         missing += [
@@ -238,6 +244,18 @@ class ReleaseRecord(_Model):
             if provenance is None or not getattr(provenance, k)
         ]
         return missing
+
+
+def fact_question(field: str) -> str:
+    """The question a dotted human-fact name answers.
+
+    Example:
+        >>> fact_question("describe.citation")
+        'how to cite the model (BibTeX or text)'
+    """
+    group, _, key = field.rpartition(".")
+    fields = {"": RELEASE_FIELDS, "describe": HUMAN_FACT_FIELDS, "training_data": PROVENANCE_FIELDS}
+    return fields[group][key]
 
 
 def record_json_schema() -> dict[str, Any]:

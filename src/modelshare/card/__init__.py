@@ -1,0 +1,1 @@
+"""The model card: a release record rendered as a Hugging Face README.md."""

@@ -1,0 +1,342 @@
+"""Render a release record as a Hugging Face model card (README.md).
+
+The YAML metadata is built with huggingface_hub's ``ModelCardData`` and ``EvalResult`` (one
+model-index entry per dataset and metric); the sections follow the documentation checklist in
+order. Every measured fact comes from the record; every missing human fact becomes one visible
+placeholder line.
+
+Example:
+    >>> text = render_card(record, example_code=Path("examples/predict.py").read_text())
+    >>> ModelCard(text).data.license
+    'mit'
+"""
+
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+from modelshare.card.markdown import human_size, table
+from modelshare.card.placeholders import fact_or_placeholder
+from modelshare.record import DatasetFacts, EvaluationResult, ReleaseRecord
+
+LIBRARY_NAME = "sklearn"
+PIPELINE_TAGS = {"classification": "tabular-classification", "regression": "tabular-regression"}
+
+
+def slug(text: str) -> str:
+    """A Hub-style identifier made of a free-text name.
+
+    Example:
+        >>> slug("Palmer penguins (2007–2009)")
+        'palmer-penguins-2007-2009'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "dataset"
+
+
+def card_data(record: ReleaseRecord) -> ModelCardData:
+    """The card's YAML metadata: license, library, tags, datasets, metrics, model-index."""
+    task = PIPELINE_TAGS[record.model.task]
+    results = [
+        EvalResult(
+            task_type=task,
+            dataset_type=slug(evaluation.dataset.name),
+            dataset_name=evaluation.dataset.name,
+            dataset_split=evaluation.split,
+            metric_type=metric.type,
+            metric_name=metric.name,
+            metric_value=metric.value,
+            metric_args=metric.args,
+        )
+        for evaluation in record.evaluation
+        for metric in evaluation.metrics
+    ]
+    metric_types = list(dict.fromkeys(result.metric_type for result in results))
+    return ModelCardData(
+        license=record.license.lower() if record.license else None,
+        library_name=LIBRARY_NAME,
+        pipeline_tag=task,
+        tags=["modelshare", "sklearn", "skops", task],
+        datasets=[slug(record.training_data.name)],
+        metrics=metric_types or None,
+        model_name=record.name,
+        eval_results=results or None,
+    )
+
+
+def details_section(record: ReleaseRecord) -> str:
+    """Model details: who, what, which version, which license, which weights."""
+    model = record.model
+    rows = [
+        ["Version", record.version],
+        ["Model type", f"{model.estimator} ({model.framework}), {model.task}"],
+        ["Task", PIPELINE_TAGS[model.task]],
+        ["Weights", f"`{model.file}` (skops format, {human_size(model.size_bytes)})"],
+        ["Released", record.created_at.date().isoformat()],
+    ]
+    authors = f"**Developed by:** {', '.join(record.authors)}" if record.authors else None
+    license_line = f"**License:** `{record.license}`" if record.license else None
+    return "\n\n".join(
+        [
+            table(["Field", "Value"], rows),
+            fact_or_placeholder(authors, "authors"),
+            fact_or_placeholder(license_line, "license"),
+        ]
+    )
+
+
+def get_started_section(record: ReleaseRecord, example_code: str) -> str:
+    """How to load the model: the tested example and the trust list skops needs."""
+    trusted = "\n".join(f"- `{name}`" for name in record.model.trusted_types) or "- (none)"
+    return "\n\n".join(
+        [
+            "Install the exact environment with `pip install -r requirements.txt`, then run "
+            f"`python {record.example}` from the release folder. The example below was run "
+            "when the release was saved; it loads the model with skops alone.",
+            f"```python\n{example_code.strip()}\n```",
+            "`skops.io.load` must be told to trust these types, which the model needs beyond "
+            "skops' defaults (review them before loading a model you did not train):",
+            trusted,
+        ]
+    )
+
+
+def class_balance(data: DatasetFacts) -> str:
+    """A class count table with shares, the imbalance ratio and a warning when imbalanced."""
+    target = data.target
+    if not target.class_counts:
+        return f"The target `{target.name}` is {target.type}; there are no classes to count."
+    total = sum(target.class_counts.values())
+    rows = [[label, n, f"{n / total:.1%}"] for label, n in target.class_counts.items()]
+    parts = [
+        table(["Class", "Samples", "Share"], rows),
+        f"Imbalance ratio (largest / smallest class): {target.imbalance_ratio:.2f}.",
+    ]
+    if target.imbalanced:
+        smallest = min(target.class_counts, key=target.class_counts.__getitem__)
+        parts.append(
+            f"**The classes are imbalanced:** the smallest class, `{smallest}`, holds only "
+            f"{target.minority_share:.1%} of the samples, less than half of an equal share. "
+            "Accuracy alone can hide poor performance on it; read the per-class results."
+        )
+    return "\n\n".join(parts)
+
+
+def dataset_statistics(data: DatasetFacts) -> str:
+    """Sample and feature counts, the target and the checksum of one dataset."""
+    kinds: dict[str, int] = {}
+    for feature in data.features:
+        kinds[feature.kind] = kinds.get(feature.kind, 0) + 1
+    kind_text = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+    rows = [
+        ["Samples", data.n_samples],
+        ["Features", f"{data.n_features} ({kind_text})"],
+        ["Target", f"`{data.target.name}` ({data.target.type})"],
+        ["Checksum", f"`{data.checksum}`"],
+    ]
+    if data.file:
+        rows.append(["File", f"`{data.file}` (sha256 `{data.file_sha256}`)"])
+    return table(["Statistic", "Value"], rows)
+
+
+def training_data_section(record: ReleaseRecord) -> str:
+    """Provenance (human), then statistics, class balance and features (measured)."""
+    data = record.training_data
+    provenance = data.provenance
+    labels = {
+        "source": "Source",
+        "license": "License and terms",
+        "owner": "Owner",
+        "collection": "How it was collected",
+        "consent": "Consent",
+    }
+    lines = [f"**Dataset:** {data.name}"]
+    for key, label in labels.items():
+        value = getattr(provenance, key) if provenance else None
+        text = fact_or_placeholder(value, f"training_data.{key}")
+        lines.append(f"**{label}:** {text}" if value else text)
+    features = table(
+        ["Feature", "Type", "Kind", "Missing", "Distinct values"],
+        [[f.name, f.dtype, f.kind, f.missing, f.distinct] for f in data.features],
+    )
+    return "\n\n".join(
+        [
+            *lines,
+            "### Statistics",
+            dataset_statistics(data),
+            "### Class balance",
+            class_balance(data),
+            "### Features",
+            features,
+        ]
+    )
+
+
+def preprocessing_section(record: ReleaseRecord) -> str:
+    """The recorded split and every preprocessing step with the columns it applies to."""
+    split = record.split
+    if split:
+        rows = [["Method", split.method]]
+        if split.test_size is not None:
+            rows.append(["Test size", split.test_size])
+        if split.random_state is not None:
+            rows.append(["Random state", split.random_state])
+        rows += [
+            [key.replace("_", " ").capitalize(), value] for key, value in split.details.items()
+        ]
+        split_text = table(["Split", "Value"], rows)
+    else:
+        split_text = (
+            "No split was recorded: pass `Release.split(...)` or `split:` in modelshare.yaml."
+        )
+    if record.preprocessing:
+        steps = table(
+            ["Step", "Kind", "Method", "Columns", "Source"],
+            [
+                [
+                    f"`{step.name}`",
+                    step.kind,
+                    step.method + (f" Kept: {', '.join(step.kept)}." if step.kept else ""),
+                    ", ".join(step.columns) or "all",
+                    "pipeline" if step.source == "pipeline" else "declared by the authors",
+                ]
+                for step in record.preprocessing
+            ],
+        )
+    else:
+        steps = "The model applies no preprocessing step of its own."
+    return "\n\n".join(["### Data split", split_text, "### Steps", steps])
+
+
+def training_procedure_section(record: ReleaseRecord) -> str:
+    """The pipeline outline, the final estimator's hyperparameters and the seeds."""
+    model = record.model
+    outline = " → ".join(f"`{step}`" for step in model.steps) or f"`{model.estimator}`"
+    rows = [
+        [
+            f"**{h.name}**" if h.non_default else h.name,
+            h.value,
+            h.default,
+            "yes" if h.non_default else "",
+        ]
+        for h in model.hyperparameters
+    ]
+    seeds = record.environment.seeds
+    seed_text = (
+        ", ".join(f"`{where}` = {value}" for where, value in seeds.items())
+        if seeds
+        else "none recorded"
+    )
+    return "\n\n".join(
+        [
+            f"Pipeline: {outline}",
+            f"Final estimator: `{model.estimator_path}`.",
+            "### Hyperparameters",
+            "Hyperparameters set to a non-default value are in bold.",
+            table(["Hyperparameter", "Value", "Default", "Changed"], rows),
+            f"Random seeds: {seed_text}.",
+        ]
+    )
+
+
+def evaluation_detail(evaluation: EvaluationResult) -> str:
+    """One evaluation dataset: its size, class counts and confusion matrix image."""
+    data = evaluation.dataset
+    parts = [f"### {data.name}", dataset_statistics(data)]
+    if data.target.class_counts:
+        counts = ", ".join(f"{label}: {n}" for label, n in data.target.class_counts.items())
+        parts.append(f"Class counts: {counts}.")
+    parts += [f"![Confusion matrix on {data.name}]({image})" for image in evaluation.images]
+    return "\n\n".join(parts)
+
+
+def evaluation_section(record: ReleaseRecord) -> str:
+    """A metric × dataset table, then the details of each evaluation dataset."""
+    if not record.evaluation:
+        return (
+            "The model was not evaluated: pass `Release.evaluate(X, y, dataset=...)` "
+            "or `--test FILE`."
+        )
+    names = [evaluation.dataset.name for evaluation in record.evaluation]
+    values: dict[str, dict[str, float]] = {}
+    for evaluation in record.evaluation:
+        for metric in evaluation.metrics:
+            values.setdefault(metric.name, {})[evaluation.dataset.name] = metric.value
+    rows = [
+        [label, *(by_dataset.get(name, "—") for name in names)]
+        for label, by_dataset in values.items()
+    ]
+    return "\n\n".join(
+        [table(["Metric", *names], rows), *map(evaluation_detail, record.evaluation)]
+    )
+
+
+def environment_section(record: ReleaseRecord) -> str:
+    """Python, OS, hardware, git state and the pinned packages."""
+    env = record.environment
+    rows = [
+        ["Python", f"{env.python} ({env.implementation})"],
+        ["Operating system", env.os],
+        ["CPU", f"{env.cpu or env.machine} ({env.cpu_count} cores)"],
+        ["GPU", ", ".join(env.gpus) or "none"],
+    ]
+    if env.git:
+        state = "with uncommitted changes" if env.git.dirty else "clean"
+        rows.append(["Git commit", f"`{env.git.commit}` ({state})"])
+    packages = table(["Package", "Version"], sorted(env.packages.items()))
+    return "\n\n".join(
+        [
+            table(["Component", "Value"], rows),
+            "Packages the model needs, pinned in `requirements.txt`:",
+            packages,
+        ]
+    )
+
+
+def citation_section(citation: str | None) -> str:
+    """The citation as given; BibTeX goes into a fenced block so it renders verbatim."""
+    if citation and citation.lstrip().startswith("@"):
+        return f"```bibtex\n{citation.strip()}\n```"
+    return fact_or_placeholder(citation, "describe.citation")
+
+
+def waivers_section(record: ReleaseRecord) -> str:
+    """Checklist items the authors declared not applicable, with their reasons."""
+    return table(["Checklist item", "Why it does not apply"], sorted(record.waive.items()))
+
+
+def render_card(record: ReleaseRecord, example_code: str) -> str:
+    """The full README.md text for a release record.
+
+    Example:
+        >>> render_card(record, example_code).startswith("---")
+        True
+    """
+    facts = record.describe
+    template = files("modelshare.card").joinpath("templates/modelcard.md.j2").read_text("utf-8")
+    card = ModelCard.from_template(
+        card_data(record),
+        template_str=template,
+        name=record.name,
+        description=fact_or_placeholder(record.description, "description"),
+        details=details_section(record),
+        intended_use=fact_or_placeholder(facts.intended_use, "describe.intended_use"),
+        out_of_scope=fact_or_placeholder(facts.out_of_scope, "describe.out_of_scope"),
+        limitations=fact_or_placeholder(facts.limitations, "describe.limitations"),
+        get_started=get_started_section(record, example_code),
+        training_data=training_data_section(record),
+        preprocessing=preprocessing_section(record),
+        training_procedure=training_procedure_section(record),
+        evaluation=evaluation_section(record),
+        environment=environment_section(record),
+        ethical_considerations=fact_or_placeholder(
+            facts.ethical_considerations, "describe.ethical_considerations"
+        ),
+        contact=fact_or_placeholder(record.contact, "contact"),
+        acknowledgments=fact_or_placeholder(facts.acknowledgments, "describe.acknowledgments"),
+        citation=citation_section(facts.citation),
+        waivers=waivers_section(record) if record.waive else "",
+    )
+    return card.content

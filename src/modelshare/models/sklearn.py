@@ -1,0 +1,327 @@
+"""The scikit-learn adapter: check, describe, save and load fitted estimators and Pipelines.
+
+Models are saved with skops, which stores them without pickle; loading names every type the
+file needs and loads only those it is told to trust.
+
+Example:
+    >>> check_supported(example.model)
+    >>> facts = describe_model(example.model)
+    >>> facts.estimator, facts.task
+    ('LogisticRegression', 'classification')
+    >>> trusted = save_model(example.model, Path("model.skops"))
+    >>> load_model(Path("model.skops"), trusted).predict(example.X_test)[:2]
+    array(['Adelie', 'Gentoo'], dtype=object)
+"""
+
+from __future__ import annotations
+
+import bz2
+import lzma
+import numbers
+import pickletools
+import pydoc
+import sys
+import zipfile
+import zlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import skops.io
+from sklearn.base import BaseEstimator, is_classifier, is_regressor
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from modelshare.errors import ModelshareError
+from modelshare.preprocessing import constructor_params, qualified_name
+from modelshare.record import ModelFacts
+
+SUPPORTED = "fitted scikit-learn estimators and Pipelines (classifiers and regressors)"
+"""What this adapter accepts, as quoted in its error messages."""
+
+ALWAYS_REQUIRED = frozenset({"sklearn", "numpy", "scipy", "skops"})
+"""Top-level modules every scikit-learn release needs to load."""
+
+TRUSTED_PACKAGES = frozenset({"sklearn", "numpy", "scipy"})
+"""Packages whose classes a user-supplied skops file may need without being refused."""
+
+FITTED_PARTS = ("transformers_", "estimators_", "estimator_", "best_estimator_", "final_estimator_")
+"""Public fitted attributes that hold the estimators a meta-estimator fitted."""
+
+SKOPS_HINT = "save the model with skops: skops.io.dump(model, 'model.skops')"
+ZIP_MAGIC = b"PK\x03\x04"
+PICKLE_PROTOCOL_2_PLUS = b"\x80"
+SNIFF_BYTES = 1 << 16
+
+COMPRESSED_FORMATS: tuple[tuple[bytes, Callable[[], Any]], ...] = (
+    (b"\x1f\x8b", lambda: zlib.decompressobj(wbits=31)),  # gzip
+    (b"BZh", bz2.BZ2Decompressor),
+    (b"\xfd7zXZ\x00", lzma.LZMADecompressor),  # xz
+    (b"]\x00\x00", lzma.LZMADecompressor),  # legacy lzma
+    (b"x", zlib.decompressobj),  # zlib, as joblib writes it
+)
+"""Magic bytes of the compressions joblib uses, with a decompressor for each."""
+
+Task = Literal["classification", "regression"]
+
+
+# ---------------------------------------------------------------------------------------------
+# What the adapter accepts
+
+
+def check_supported(model: Any) -> None:
+    """Raise a one-line :class:`ModelshareError` unless the model is a fitted scikit-learn
+    classifier or regressor (a bare estimator or a Pipeline ending in one).
+
+    Example:
+        >>> check_supported({})
+        Traceback (most recent call last):
+        ...
+        modelshare.errors.ModelshareError: unsupported model type 'builtins.dict': modelshare ...
+    """
+    task_of(model)
+    try:
+        check_is_fitted(model)
+    except NotFittedError:
+        raise ModelshareError(
+            "the model is not fitted: call .fit(X, y) before releasing it"
+        ) from None
+
+
+def task_of(model: Any) -> Task:
+    """``"classification"`` or ``"regression"``; a ModelshareError for anything else.
+
+    Example:
+        >>> task_of(example.model)
+        'classification'
+    """
+    kind = qualified_name(type(model))
+    if not isinstance(model, BaseEstimator):
+        raise ModelshareError(f"unsupported model type '{kind}': modelshare supports {SUPPORTED}")
+    if is_classifier(model):
+        return "classification"
+    if is_regressor(model):
+        return "regression"
+    raise ModelshareError(
+        f"unsupported model type '{kind}': it is neither a classifier nor a regressor; "
+        f"modelshare supports {SUPPORTED}"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# What the model is
+
+
+def describe_model(model: Any) -> ModelFacts:
+    """The facts read from a fitted model: final estimator, task, outline, hyperparameters,
+    classes and input feature names. The release fills in the file facts.
+
+    Example:
+        >>> facts = describe_model(example.model)
+        >>> facts.steps
+        ['features: ColumnTransformer', 'classifier: LogisticRegression']
+        >>> [h.name for h in facts.hyperparameters if h.non_default]
+        ['C', 'max_iter', 'random_state']
+    """
+    check_supported(model)
+    final = _final_estimator(model)
+    names = getattr(model, "feature_names_in_", None)
+    return ModelFacts(
+        framework="scikit-learn",
+        estimator=type(final).__name__,
+        estimator_path=qualified_name(type(final)),
+        task=task_of(model),
+        steps=_outline(model),
+        hyperparameters=constructor_params(final),
+        classes=[str(label) for label in model.classes_] if is_classifier(model) else None,
+        feature_names_in=[str(name) for name in names] if names is not None else None,
+    )
+
+
+def model_modules(model: Any) -> set[str]:
+    """Top-level modules of every class and function inside the model, standard library aside,
+    plus what every scikit-learn release needs (``sklearn``, ``numpy``, ``scipy``, ``skops``).
+
+    Example:
+        >>> sorted(model_modules(example.model))
+        ['numpy', 'scipy', 'skops', 'sklearn']
+    """
+    modules = set(ALWAYS_REQUIRED)
+    seen: set[int] = set()
+    pending = [model]
+    while pending:
+        obj = pending.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        modules.add(_top_module(obj))
+        pending += _parts(obj)
+    return modules - set(sys.stdlib_module_names) - {"builtins", "__main__"}
+
+
+def random_seeds(model: Any) -> dict[str, int]:
+    """Every integer ``random_state`` in the model, keyed by its parameter path.
+
+    Example:
+        >>> random_seeds(example.model)
+        {'classifier__random_state': 0}
+    """
+    return {
+        path: int(value)
+        for path, value in model.get_params(deep=True).items()
+        if path.rsplit("__", 1)[-1] == "random_state"
+        and isinstance(value, numbers.Integral)
+        and not isinstance(value, bool)
+    }
+
+
+def _final_estimator(model: Any) -> Any:
+    while isinstance(model, Pipeline):
+        model = model[-1]
+    return model
+
+
+def _outline(model: Any) -> list[str]:
+    if not isinstance(model, Pipeline):
+        return [type(model).__name__]
+    return [f"{name}: {_label(step)}" for name, step in model.steps]
+
+
+def _label(step: Any) -> str:
+    """A step's class name; 'passthrough' for a step that is None or 'passthrough'."""
+    if step is None or isinstance(step, str):
+        return "passthrough"
+    return type(step).__name__
+
+
+def _top_module(obj: Any) -> str:
+    owner = obj if isinstance(obj, type) or callable(obj) else type(obj)
+    module = getattr(owner, "__module__", None) or type(obj).__module__
+    return module.split(".")[0]
+
+
+def _parts(obj: Any) -> list[Any]:
+    """The objects held by a container, an estimator's parameters or its fitted parts."""
+    if isinstance(obj, (list, tuple, set)):
+        return list(obj)
+    if isinstance(obj, dict):
+        return list(obj.values())
+    if isinstance(obj, np.ndarray):
+        return list(obj.ravel()) if obj.dtype == object else []
+    if isinstance(obj, type) or not hasattr(obj, "get_params"):
+        return []
+    fitted = [getattr(obj, name, None) for name in FITTED_PARTS]
+    return [*obj.get_params(deep=False).values(), *fitted]
+
+
+# ---------------------------------------------------------------------------------------------
+# Saving and loading
+
+
+def save_model(model: Any, path: Path) -> list[str]:
+    """Save with ``skops.io.dump``; return the sorted types ``skops.io.load`` must trust.
+
+    Example:
+        >>> save_model(example.model, Path("model.skops"))
+        ['numpy.dtype']
+    """
+    skops.io.dump(model, path)
+    return sorted(skops.io.get_untrusted_types(file=path))
+
+
+def load_model(path: Path, trusted: Sequence[str]) -> Any:
+    """Load a skops file trusting exactly ``trusted``; refuse if it needs any other type.
+
+    Example:
+        >>> load_model(Path("model.skops"), ["numpy.dtype"])
+        Pipeline(steps=[('features', ...), ('classifier', LogisticRegression(...))])
+    """
+    path = Path(path)
+    outside = sorted(set(_needed_types(path)) - set(trusted))
+    if outside:
+        raise ModelshareError(
+            f"{path.name} needs types outside its trust list: {', '.join(outside)}; "
+            "it was not loaded"
+        )
+    return skops.io.load(path, trusted=list(trusted))
+
+
+def load_model_file(path: Path) -> Any:
+    """Load a model file given by a user: skops only, judged by content, not by extension.
+
+    Pickle and joblib files are refused (they run code when loaded). A skops file loads when
+    every type it needs is a class from scikit-learn, numpy or scipy; other types are refused
+    by name.
+
+    Example:
+        >>> load_model_file(Path("model.pkl"))
+        Traceback (most recent call last):
+        ...
+        modelshare.errors.ModelshareError: model.pkl is a pickle, which runs code when loaded; ...
+    """
+    path = Path(path)
+    needed = _needed_types(path)
+    refused = [name for name in needed if not _is_library_class(name)]
+    if refused:
+        raise ModelshareError(
+            f"{path.name} needs types that are not scikit-learn, numpy or scipy classes: "
+            f"{', '.join(refused)}; load it with skops.io.load(path, trusted=[...]) only if "
+            "you trust its source"
+        )
+    return skops.io.load(path, trusted=needed)
+
+
+def _needed_types(path: Path) -> list[str]:
+    """The untrusted types of a skops file; a ModelshareError if the file is not one."""
+    if not path.is_file():
+        raise ModelshareError(f"model file not found: {path}")
+    with path.open("rb") as file:
+        head = file.read(SNIFF_BYTES)
+    if not head.startswith(ZIP_MAGIC):
+        if _is_pickle(path, head):
+            raise ModelshareError(
+                f"{path.name} is a pickle, which runs code when loaded; {SKOPS_HINT}"
+            )
+        raise ModelshareError(f"{path.name} is not a skops file; {SKOPS_HINT}")
+    try:
+        return sorted(skops.io.get_untrusted_types(file=path))
+    except (KeyError, ValueError, TypeError, zipfile.BadZipFile):
+        raise ModelshareError(
+            f"{path.name} is a zip archive but not a readable skops file; {SKOPS_HINT}"
+        ) from None
+
+
+def _is_pickle(path: Path, head: bytes) -> bool:
+    """Pickle protocol 2 or later (raw or joblib-compressed), or a protocol 0/1 pickle."""
+    return (
+        head.startswith(PICKLE_PROTOCOL_2_PLUS)
+        or _decompressed(head).startswith(PICKLE_PROTOCOL_2_PLUS)
+        or _parses_as_pickle(path)
+    )
+
+
+def _decompressed(head: bytes) -> bytes:
+    """The start of the decompressed content, when the head starts with a known compression."""
+    for magic, decompressor in COMPRESSED_FORMATS:
+        if head.startswith(magic):
+            try:
+                return decompressor().decompress(head)
+            except (zlib.error, lzma.LZMAError, OSError, EOFError):
+                return b""
+    return b""
+
+
+def _parses_as_pickle(path: Path) -> bool:
+    """Whether the file reads as a stream of pickle opcodes ending in STOP (nothing is run)."""
+    with path.open("rb") as file:
+        try:
+            return any(opcode.name == "STOP" for opcode, _, _ in pickletools.genops(file))
+        except ValueError:
+            return False
+
+
+def _is_library_class(type_name: str) -> bool:
+    """Whether a dotted name is a scikit-learn, numpy or scipy class (only those get imported)."""
+    return type_name.split(".")[0] in TRUSTED_PACKAGES and isinstance(pydoc.locate(type_name), type)

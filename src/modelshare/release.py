@@ -1,0 +1,450 @@
+"""``Release``: the builder used from training code, and ``Bundle``: an opened release.
+
+Example:
+    >>> rel = Release("penguin-species", version="1.0.0", license="mit", authors=["A. Author"])
+    >>> rel.describe(intended_use="Teaching.", out_of_scope="Field identification.")
+    >>> rel.training_data(X_train, y_train, name="Palmer penguins", license="CC0-1.0")
+    >>> rel.split(method="stratified hold-out", test_size=0.2, random_state=0)
+    >>> rel.model(pipeline)
+    >>> rel.evaluate(X_test, y_test, dataset="penguins-test")
+    >>> bundle = rel.save("releases/penguin-species")
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from rich.console import Console
+
+from modelshare import __version__
+from modelshare.card.render import render_card, slug
+from modelshare.data import as_frame, as_target, check_same_length, dataset_facts
+from modelshare.environment import capture_environment, requirements_txt
+from modelshare.errors import ModelshareError
+from modelshare.evaluate.metrics import Scores, score_model
+from modelshare.evaluate.plots import confusion_matrix_png
+from modelshare.examples import EXAMPLE_PATH, example_rows, example_script, run_example
+from modelshare.fsutil import atomic_directory, ensure_free_target
+from modelshare.models import sklearn as adapter
+from modelshare.preprocessing import describe_preprocessing
+from modelshare.record import (
+    HUMAN_FACT_FIELDS,
+    DatasetFacts,
+    EvaluationResult,
+    HumanFacts,
+    ModelFacts,
+    PreprocessingStep,
+    Provenance,
+    ReleaseRecord,
+    SplitRecord,
+)
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
+VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
+RECORD_FILE = "modelshare.json"
+CARD_FILE = "README.md"
+REQUIREMENTS_FILE = "requirements.txt"
+
+
+def validate_name(name: str) -> str:
+    """A release name must be usable as a Hub repository name.
+
+    Example:
+        >>> validate_name("penguin-species")
+        'penguin-species'
+    """
+    if not NAME_PATTERN.match(name or "") or ".." in name or "--" in name:
+        raise ModelshareError(
+            f"invalid release name {name!r}: use letters, digits, '-', '_' or '.', "
+            "at most 96 characters, starting and ending with a letter or digit"
+        )
+    return name
+
+
+def validate_version(version: str) -> str:
+    """A version must be a plain token such as ``1.0.0`` or ``2024-06-rc1``."""
+    if not VERSION_PATTERN.match(version or ""):
+        raise ModelshareError(
+            f"invalid version {version!r}: use letters, digits, '.', '_', '+' or '-', e.g. 1.0.0"
+        )
+    return version
+
+
+def _one_line(error: ValidationError) -> str:
+    """A pydantic validation error as one line naming the field."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg'].lower()}"
+
+
+@dataclass
+class _Dataset:
+    """A dataset as given, measured at save time when the model's task is known."""
+
+    X: Any
+    y: Any
+    name: str
+    provenance: Provenance | None = None
+    file: Path | None = None
+
+    def facts(self, task: str) -> DatasetFacts:
+        """The measured facts of this dataset for a model of the given task."""
+        return dataset_facts(
+            self.X, self.y, self.name, provenance=self.provenance, file=self.file, task=task
+        )
+
+
+@dataclass
+class _Evaluation:
+    """An evaluation dataset with the scores measured on it."""
+
+    data: _Dataset
+    split: str
+    scores: Scores
+
+
+class Release:
+    """Collects a fitted model, its data and the human facts, then saves a release folder.
+
+    Every method returns the release, so calls can be chained.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        version: str = "0.1.0",
+        license: str | None = None,
+        authors: list[str] | None = None,
+        contact: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        self.name = validate_name(name)
+        self.version = validate_version(version)
+        self.license = license
+        self.authors = list(authors or [])
+        self.contact = contact
+        self.description = description
+        self.facts = HumanFacts()
+        self.waivers: dict[str, str] = {}
+        self._training: _Dataset | None = None
+        self._split: SplitRecord | None = None
+        self._declared_steps: list[PreprocessingStep] = []
+        self._model: Any = None
+        self._evaluations: list[_Evaluation] = []
+
+    def describe(self, **facts: str | None) -> Release:
+        """Record what only the authors know: intended use, out-of-scope use, limitations,
+        ethical considerations, acknowledgments, citation.
+
+        Example:
+            >>> rel.describe(intended_use="Teaching classification.", citation="@misc{...}")
+        """
+        unknown = sorted(set(facts) - set(HUMAN_FACT_FIELDS))
+        if unknown:
+            raise ModelshareError(
+                f"describe() got unknown field(s) {', '.join(unknown)}; "
+                f"fields: {', '.join(HUMAN_FACT_FIELDS)}"
+            )
+        self.facts = HumanFacts(**{**self.facts.model_dump(), **facts})
+        return self
+
+    def training_data(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        name: str,
+        source: str | None = None,
+        license: str | None = None,
+        owner: str | None = None,
+        collection: str | None = None,
+        consent: str | None = None,
+        file: str | Path | None = None,
+    ) -> Release:
+        """Measure the training data and record where it comes from and on what terms.
+
+        Example:
+            >>> rel.training_data(X_train, y_train, name="Palmer penguins", license="CC0-1.0")
+        """
+        provenance = Provenance(
+            name=name,
+            source=source,
+            license=license,
+            owner=owner,
+            collection=collection,
+            consent=consent,
+        )
+        self._training = self._given(X, y, name, provenance, file)
+        return self
+
+    def split(
+        self,
+        method: str,
+        *,
+        test_size: float | None = None,
+        random_state: int | None = None,
+        **details: Any,
+    ) -> Release:
+        """Record how the data was split into training and evaluation sets.
+
+        Example:
+            >>> rel.split("stratified hold-out", test_size=0.2, random_state=0, stratify="species")
+        """
+        try:
+            self._split = SplitRecord(
+                method=method, test_size=test_size, random_state=random_state, details=details
+            )
+        except ValidationError as error:
+            raise ModelshareError(f"split(): {_one_line(error)}") from error
+        return self
+
+    def add_step(
+        self,
+        kind: str,
+        method: str,
+        *,
+        columns: list[str] | None = None,
+        rows_removed: int | None = None,
+        name: str | None = None,
+    ) -> Release:
+        """Record a preprocessing step done outside the model, e.g. an outlier filter.
+
+        Example:
+            >>> rel.add_step("outlier filter", "rows with body mass over 3 IQR removed",
+            ...              columns=["body_mass_g"], rows_removed=2)
+        """
+        self._declared_steps.append(
+            PreprocessingStep(
+                kind=kind,
+                name=name or kind,
+                method=method,
+                columns=list(columns or []),
+                rows_removed=rows_removed,
+                source="declared",
+            )
+        )
+        return self
+
+    def model(self, model: Any) -> Release:
+        """Attach the fitted model (a scikit-learn estimator or Pipeline).
+
+        Example:
+            >>> rel.model(pipeline)
+        """
+        adapter.check_supported(model)
+        self._model = model
+        return self
+
+    def evaluate(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        dataset: str,
+        split: str = "test",
+        file: str | Path | None = None,
+    ) -> Release:
+        """Measure the model on one evaluation dataset; call once per dataset.
+
+        Example:
+            >>> rel.evaluate(X_test, y_test, dataset="penguins-test")
+        """
+        if self._model is None:
+            raise ModelshareError("call model() before evaluate(): there is no model to evaluate")
+        if any(e.data.name == dataset for e in self._evaluations):
+            raise ModelshareError(f"dataset {dataset!r} was already evaluated; use another name")
+        measured = self._given(X, y, dataset, None, file)
+        scores = score_model(self._model, measured.X, measured.y, self._task, dataset=dataset)
+        self._evaluations.append(_Evaluation(measured, split, scores))
+        return self
+
+    def waive(self, item: str, reason: str) -> Release:
+        """Declare a checklist item not applicable, with the reason shown in the card.
+
+        Example:
+            >>> rel.waive("ethics.fairness", "no human data: measurements of penguins")
+        """
+        if not reason or not reason.strip():
+            raise ModelshareError(f"waive({item!r}): give the reason the item does not apply")
+        self.waivers[item] = reason.strip()
+        return self
+
+    def save(self, path: str | Path, *, overwrite: bool = False, quiet: bool = False) -> Bundle:
+        """Write the release folder atomically and return it opened.
+
+        The folder is built in a hidden sibling, the example is run in a fresh process, and
+        only then is the folder renamed into place. An existing non-empty folder is refused
+        unless ``overwrite=True``.
+
+        Example:
+            >>> bundle = rel.save("releases/penguin-species")
+            >>> bundle.record.model.estimator
+            'LogisticRegression'
+        """
+        target = Path(path)
+        ensure_free_target(target, overwrite=overwrite)
+        if self._model is None:
+            raise ModelshareError("no model: call model(fitted_estimator) before save()")
+        if self._training is None:
+            raise ModelshareError("no training data: call training_data(X, y, name=...) first")
+        with atomic_directory(target, overwrite=overwrite) as staging:
+            record = self._write(staging)
+        bundle = Bundle(target, record)
+        if not quiet:
+            bundle.print_audit_summary()
+        return bundle
+
+    def _given(
+        self, X: Any, y: Any, name: str, provenance: Provenance | None, file: str | Path | None
+    ) -> _Dataset:
+        """X and y as frames, checked to describe the same rows."""
+        frame, target = as_frame(X), as_target(y)
+        check_same_length(frame, target, name)
+        return _Dataset(frame, target, name, provenance, Path(file) if file else None)
+
+    @property
+    def _task(self) -> str:
+        """The model's task: classification or regression."""
+        return adapter.task_of(self._model)
+
+    def _write(self, staging: Path) -> ReleaseRecord:
+        """Write every file of the release into ``staging``; return the record."""
+        model_file = staging / "model.skops"
+        trusted = adapter.save_model(self._model, model_file)
+        model_facts = adapter.describe_model(self._model).model_copy(
+            update={"size_bytes": model_file.stat().st_size, "trusted_types": trusted}
+        )
+        record = self._record(
+            model_facts, [self._evaluation_result(e, staging) for e in self._evaluations]
+        )
+        example = self._example(record)
+        (staging / "examples").mkdir()
+        (staging / EXAMPLE_PATH).write_text(example, encoding="utf-8")
+        (staging / REQUIREMENTS_FILE).write_text(
+            requirements_txt(record.environment.packages), encoding="utf-8"
+        )
+        (staging / RECORD_FILE).write_text(record.model_dump_json(indent=2), encoding="utf-8")
+        (staging / CARD_FILE).write_text(render_card(record, example), encoding="utf-8")
+        run_example(staging)
+        return record
+
+    def _evaluation_result(self, evaluation: _Evaluation, staging: Path) -> EvaluationResult:
+        """The record of one evaluation, with its confusion matrix drawn into images/."""
+        scores, name = evaluation.scores, evaluation.data.name
+        images = []
+        if scores.confusion_matrix is not None:
+            image = f"images/confusion_matrix_{slug(name)}.png"
+            confusion_matrix_png(
+                scores.confusion_matrix, scores.labels, staging / image, f"Confusion matrix: {name}"
+            )
+            images.append(image)
+        return EvaluationResult(
+            dataset=evaluation.data.facts(self._task),
+            split=evaluation.split,
+            metrics=scores.metrics,
+            labels=scores.labels,
+            confusion_matrix=scores.confusion_matrix,
+            images=images,
+        )
+
+    def _example(self, record: ReleaseRecord) -> str:
+        """The example script: a few real rows and the predictions recorded for them."""
+        source = self._evaluations[0].data if self._evaluations else self._training
+        assert source is not None
+        rows = example_rows(source.X)
+        return example_script(
+            self.name,
+            rows,
+            self._model.predict(rows).tolist(),
+            record.model.trusted_types,
+            record.model.task,
+            named_columns=record.model.feature_names_in is not None,
+        )
+
+    def _record(
+        self, model_facts: ModelFacts, evaluations: list[EvaluationResult]
+    ) -> ReleaseRecord:
+        """The release record for the measured facts."""
+        assert self._training is not None
+        seeds = dict(adapter.random_seeds(self._model))
+        if self._split is not None and self._split.random_state is not None:
+            seeds = {"split": self._split.random_state, **seeds}
+        modules = adapter.model_modules(self._model) | {"skops", "pandas"}
+        try:
+            return ReleaseRecord(
+                modelshare_version=__version__,
+                created_at=datetime.now(timezone.utc),
+                name=self.name,
+                version=self.version,
+                license=self.license,
+                authors=self.authors,
+                contact=self.contact,
+                description=self.description,
+                describe=self.facts,
+                training_data=self._training.facts(self._task),
+                split=self._split,
+                preprocessing=describe_preprocessing(self._model) + self._declared_steps,
+                model=model_facts,
+                evaluation=evaluations,
+                environment=capture_environment(modules, seeds, cwd=Path.cwd()),
+                waive=self.waivers,
+            )
+        except ValidationError as error:
+            raise ModelshareError(f"invalid release: {_one_line(error)}") from error
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A saved release: its folder and its record.
+
+    Example:
+        >>> bundle = Bundle.open("releases/penguin-species")
+        >>> bundle.load_model().predict(X_test)[:3]
+    """
+
+    path: Path
+    record: ReleaseRecord
+
+    @classmethod
+    def open(cls, path: str | Path) -> Bundle:
+        """Open a release folder by reading its record."""
+        folder = Path(path)
+        record_file = folder / RECORD_FILE
+        if not record_file.is_file():
+            raise ModelshareError(f"{folder} is not a modelshare release: {RECORD_FILE} not found")
+        try:
+            record = ReleaseRecord.model_validate_json(record_file.read_bytes())
+        except ValidationError as error:
+            raise ModelshareError(
+                f"{record_file} is not a valid record: {_one_line(error)}"
+            ) from error
+        return cls(folder, record)
+
+    def load_model(self, trusted: list[str] | None = None) -> Any:
+        """Load the model with skops, trusting the recorded types or a subset of them.
+
+        Example:
+            >>> Bundle.open("releases/penguin-species").load_model()
+        """
+        recorded = list(self.record.model.trusted_types)
+        chosen = recorded if trusted is None else list(trusted)
+        extra = sorted(set(chosen) - set(recorded))
+        if extra:
+            raise ModelshareError(
+                f"trusted types not recorded for this release: {', '.join(extra)}; "
+                "you may only restrict the recorded list"
+            )
+        return adapter.load_model(self.path / self.record.model.file, chosen)
+
+    def print_audit_summary(self) -> None:
+        """Print the one-line checklist summary of this release to stderr."""
+        from modelshare.audit.check import check_path
+        from modelshare.audit.report import summary_line
+
+        Console(stderr=True).print(f"checklist: {summary_line(check_path(self.path))}")
