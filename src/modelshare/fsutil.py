@@ -61,6 +61,52 @@ def atomic_directory(target: Path, *, overwrite: bool = False) -> Iterator[Path]
         raise
 
 
+def fsync_directory(folder: Path) -> None:
+    """Make the entries of ``folder`` (files created, renamed or removed in it) durable.
+
+    Example:
+        >>> (folder / "a.txt").rename(folder / "b.txt")
+        >>> fsync_directory(folder)
+    """
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def fsync_tree(root: Path) -> None:
+    """Make every folder under ``root``, and ``root`` itself, durable, deepest first.
+
+    Files are not synced here: sync each one as it is written.
+
+    Example:
+        >>> fsync_tree(Path("registry/penguin-species/.1.0.0.x1y2.partial"))
+    """
+    for folder, _, _ in os.walk(root, topdown=False):
+        fsync_directory(Path(folder))
+
+
+def write_file_durably(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically and durably: temporary file, fsync, rename.
+
+    Example:
+        >>> write_file_durably(Path("releases/x/manifest.json"), b"{}")
+    """
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    fsync_directory(path.parent)
+
+
 def _swap_into_place(staging: Path, target: Path) -> None:
     """Rename ``staging`` to ``target``, keeping the old ``target`` until the rename succeeded."""
     if not target.exists():

@@ -1,0 +1,136 @@
+"""The Hub protocol: what every place a release is published to offers.
+
+A backend (the local registry, the Hugging Face Hub, a modelshare server) publishes verified
+release folders as immutable versions named ``NAME@VERSION``, lists them, shows one, and pulls
+one back into a folder whose every file was checked against the published manifest.
+
+Example:
+    >>> hub: Hub = LocalRegistry()
+    >>> hub.publish(Path("releases/penguin-species")).version
+    '1.0.0'
+    >>> hub.pull(*parse_reference("penguin-species@1.0.0"), to=Path("penguins"))
+    PosixPath('penguins')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
+
+from modelshare.errors import UsageError
+from modelshare.manifest import Manifest
+from modelshare.record import ReleaseRecord
+
+LATEST = "latest"
+"""The version meaning "the newest published one"; no release may be published as it."""
+
+
+class Reference(NamedTuple):
+    """A published release as a user names it: ``NAME`` or ``NAME@VERSION``."""
+
+    name: str
+    version: str = LATEST
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+def parse_reference(text: str) -> Reference:
+    """Split ``NAME[@VERSION]``; the version defaults to ``latest``.
+
+    Example:
+        >>> parse_reference("penguin-species@1.0.0")
+        Reference(name='penguin-species', version='1.0.0')
+        >>> parse_reference("penguin-species").version
+        'latest'
+    """
+    name, at, version = text.partition("@")
+    if not name or (at and not version):
+        raise UsageError(
+            f"invalid release reference {text!r}: use NAME or NAME@VERSION, "
+            "e.g. penguin-species@1.0.0"
+        )
+    return Reference(name, version or LATEST)
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    """The outcome of a publish: where the version lives, and whether it was new.
+
+    ``created`` is False when the same version with identical content was already there.
+    """
+
+    name: str
+    version: str
+    location: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class ReleaseSummary:
+    """One published release: its versions, oldest first, and the one ``latest`` means."""
+
+    name: str
+    versions: tuple[str, ...]
+    latest: str
+
+
+@dataclass(frozen=True)
+class ReleaseVersion:
+    """One published version: its record and its manifest."""
+
+    name: str
+    version: str
+    location: str
+    published_at: datetime
+    record: ReleaseRecord
+    manifest: Manifest
+
+    def summary(self) -> dict[str, Any]:
+        """What ``show`` prints, as plain data.
+
+        Example:
+            >>> registry.show("penguin-species").summary()["model"]
+            {'estimator': 'LogisticRegression', 'task': 'classification'}
+        """
+        record = self.record
+        return {
+            "name": self.name,
+            "version": self.version,
+            "location": self.location,
+            "published_at": self.published_at.isoformat(),
+            "description": record.description,
+            "license": record.license,
+            "authors": record.authors,
+            "model": {"estimator": record.model.estimator, "task": record.model.task},
+            "metrics": {
+                result.dataset.name: {metric.type: metric.value for metric in result.metrics}
+                for result in record.evaluation
+            },
+            "missing_facts": record.missing_facts(),
+            "manifest": self.manifest.model_dump(),
+        }
+
+
+class Hub(Protocol):
+    """A place releases are published to and pulled from."""
+
+    def publish(self, release_dir: Path) -> PublishedVersion:
+        """Publish the verified release folder as its recorded ``NAME@VERSION``."""
+        ...
+
+    def list_releases(self) -> list[ReleaseSummary]:
+        """Every published release, by name."""
+        ...
+
+    def show(self, name: str, version: str = LATEST) -> ReleaseVersion:
+        """One published version's record and manifest."""
+        ...
+
+    def pull(
+        self, name: str, version: str = LATEST, *, to: Path | None = None, overwrite: bool = False
+    ) -> Path:
+        """Copy one published version into ``to`` (default ``./NAME-VERSION``), verified."""
+        ...

@@ -1,0 +1,295 @@
+"""The local registry: published releases in a folder, no account, no server.
+
+It lives under ``$MODELSHARE_HOME/registry`` (default ``~/.modelshare/registry``)::
+
+    registry/NAME/VERSION/               one complete, verified, immutable release
+    registry/NAME/.lock                  locked (flock) by whoever is publishing NAME
+    registry/NAME/.VERSION.XXXX.partial  a publish in progress, or killed: never listed or
+                                         pulled, removed by the next publish of NAME
+
+A version appears by renaming its finished, synced folder into place, so readers see all of
+it or nothing of it and need no lock.
+
+Example:
+    >>> registry = LocalRegistry()
+    >>> registry.publish(Path("releases/penguin-species")).created
+    True
+    >>> [(r.name, r.latest) for r in registry.list_releases()]
+    [('penguin-species', '1.0.0')]
+    >>> registry.pull("penguin-species", to=Path("penguins"))
+    PosixPath('penguins')
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+from pydantic import ValidationError
+
+from modelshare.errors import ModelshareError, UsageError
+from modelshare.fsutil import atomic_directory, fsync_directory, fsync_tree
+from modelshare.hubs.base import (
+    LATEST,
+    PublishedVersion,
+    Reference,
+    ReleaseSummary,
+    ReleaseVersion,
+)
+from modelshare.manifest import (
+    Manifest,
+    Verification,
+    copy_verified,
+    read_manifest,
+    unsafe_path_reason,
+    verify_folder,
+)
+from modelshare.record import ReleaseRecord
+
+HOME_VARIABLE = "MODELSHARE_HOME"
+REGISTRY_DIR = "registry"
+LOCK_FILE = ".lock"
+PARTIAL_PATTERN = ".*.partial"
+RECORD_FILE = "modelshare.json"
+
+
+def default_home() -> Path:
+    """``$MODELSHARE_HOME``, or ``~/.modelshare`` when it is not set.
+
+    Example:
+        >>> default_home()
+        PosixPath('/home/me/.modelshare')
+    """
+    return Path(os.environ.get(HOME_VARIABLE) or "~/.modelshare").expanduser()
+
+
+def _checked_part(kind: str, value: str) -> str:
+    """A name or version that can be one folder of the registry, neither hidden nor a path."""
+    reason = unsafe_path_reason(value)
+    if reason is None and "/" in value:
+        reason = "contains '/'"
+    if reason is None and value.startswith("."):
+        reason = "starts with '.'"
+    if reason:
+        raise UsageError(f"invalid release {kind} {value!r}: it {reason}")
+    return value
+
+
+def _read_record(folder: Path) -> ReleaseRecord:
+    """The release record of a release folder."""
+    path = folder / RECORD_FILE
+    try:
+        return ReleaseRecord.model_validate_json(path.read_bytes())
+    except FileNotFoundError as error:
+        raise UsageError(
+            f"{folder} is not a modelshare release: {RECORD_FILE} not found"
+        ) from error
+    except ValidationError as error:
+        raise ModelshareError(
+            f"{path} is not a valid release record; save the release again with modelshare"
+        ) from error
+
+
+def _is_entry(path: Path) -> bool:
+    """A published name or version folder: a real folder whose name is not hidden."""
+    return not path.name.startswith(".") and not path.is_symlink() and path.is_dir()
+
+
+def _ordered_versions(folder: Path) -> list[str]:
+    """The published versions of one name, oldest first: in PEP 440 order when every version
+    parses, otherwise in the order they were published."""
+    published = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if _is_entry(p)}
+    try:
+        return sorted(published, key=Version)
+    except InvalidVersion:
+        return sorted(published, key=lambda version: (published[version], version))
+
+
+@contextmanager
+def _locked(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file``; the system releases it if the process dies."""
+    with open(lock_file, "ab") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
+
+
+def _not_matching(folder: Path | str, verification: Verification, outcome: str) -> ModelshareError:
+    """The error for a folder whose files differ from its manifest."""
+    return ModelshareError(
+        f"{folder} does not match its manifest: {verification.describe()}; {outcome}"
+    )
+
+
+class LocalRegistry:
+    """Releases published into a folder on this machine (see the module for the layout).
+
+    Example:
+        >>> LocalRegistry(Path("/srv/models")).show("penguin-species", "1.0.0").record.license
+        'mit'
+    """
+
+    def __init__(self, home: str | Path | None = None) -> None:
+        self.home = Path(home) if home is not None else default_home()
+        self.root = self.home / REGISTRY_DIR
+
+    def publish(self, release_dir: str | Path) -> PublishedVersion:
+        """Verify the release folder and publish it as the name and version it records.
+
+        Publishing the same version again with identical content changes nothing
+        (``created`` is False); with different content it is refused.
+
+        Example:
+            >>> LocalRegistry().publish(Path("releases/penguin-species")).location
+            '/home/me/.modelshare/registry/penguin-species/1.0.0'
+        """
+        source = Path(release_dir)
+        manifest = read_manifest(source)
+        record = _read_record(source)
+        reference = Reference(
+            _checked_part("name", record.name), _checked_part("version", record.version)
+        )
+        if reference.version == LATEST:
+            raise ModelshareError(
+                f"version {LATEST!r} is reserved to mean the newest version; "
+                "give the release another version"
+            )
+        folder = self._name_folder(reference.name)
+        target = folder / reference.version
+        with _locked(folder / LOCK_FILE):
+            for partial in folder.glob(PARTIAL_PATTERN):
+                shutil.rmtree(partial, ignore_errors=True)
+            if target.exists():
+                self._check_republish(source, target, reference, manifest)
+                return PublishedVersion(*reference, location=str(target), created=False)
+            self._copy_in(source, target)
+        return PublishedVersion(*reference, location=str(target), created=True)
+
+    def list_releases(self) -> list[ReleaseSummary]:
+        """Every release with at least one published version, by name.
+
+        Example:
+            >>> LocalRegistry().list_releases()[0].versions
+            ('1.0.0', '1.1.0')
+        """
+        if not self.root.is_dir():
+            return []
+        summaries = []
+        for folder in sorted(self.root.iterdir()):
+            versions = _ordered_versions(folder) if _is_entry(folder) else []
+            if versions:
+                summaries.append(ReleaseSummary(folder.name, tuple(versions), versions[-1]))
+        return summaries
+
+    def show(self, name: str, version: str = LATEST) -> ReleaseVersion:
+        """The record and manifest of one published version (``latest`` by default).
+
+        Example:
+            >>> LocalRegistry().show("penguin-species").version
+            '1.1.0'
+        """
+        reference = self.resolve(name, version)
+        folder = self.root / reference.name / reference.version
+        published_at = datetime.fromtimestamp(folder.stat().st_mtime, tz=timezone.utc)
+        return ReleaseVersion(
+            *reference,
+            location=str(folder),
+            published_at=published_at,
+            record=_read_record(folder),
+            manifest=read_manifest(folder),
+        )
+
+    def pull(
+        self,
+        name: str,
+        version: str = LATEST,
+        *,
+        to: str | Path | None = None,
+        overwrite: bool = False,
+    ) -> Path:
+        """Copy one published version into ``to`` (default ``./NAME-VERSION``), checking every
+        file against the published manifest; on any difference nothing is left at ``to``.
+
+        Example:
+            >>> LocalRegistry().pull("penguin-species", "1.0.0")
+            PosixPath('penguin-species-1.0.0')
+        """
+        reference = self.resolve(name, version)
+        source = self.root / reference.name / reference.version
+        destination = Path(to) if to is not None else Path(f"{reference.name}-{reference.version}")
+        with atomic_directory(destination, overwrite=overwrite) as staging:
+            verification = copy_verified(source, staging)
+            if not verification.ok:
+                raise _not_matching(
+                    f"{reference} in the local registry",
+                    verification,
+                    "it was damaged or tampered with after publishing; nothing was pulled",
+                )
+        return destination
+
+    def resolve(self, name: str, version: str = LATEST) -> Reference:
+        """The published version ``NAME@VERSION`` names, ``latest`` made explicit.
+
+        ``latest`` is the highest version in PEP 440 order when every version of the name
+        parses as one, otherwise the most recently published.
+
+        Example:
+            >>> LocalRegistry().resolve("penguin-species")
+            Reference(name='penguin-species', version='1.1.0')
+        """
+        _checked_part("name", name)
+        if version != LATEST:
+            _checked_part("version", version)
+        folder = self.root / name
+        versions = _ordered_versions(folder) if _is_entry(folder) else []
+        if not versions:
+            raise ModelshareError(
+                f"no release named {name!r} in the local registry ({self.root}); "
+                "`modelshare list` shows the published releases"
+            )
+        if version == LATEST:
+            return Reference(name, versions[-1])
+        if version not in versions:
+            raise ModelshareError(
+                f"{name} has no version {version!r} in the local registry; "
+                f"published versions: {', '.join(versions)}"
+            )
+        return Reference(name, version)
+
+    def _name_folder(self, name: str) -> Path:
+        """The folder of one release name, created (durably) on first publish."""
+        folder = self.root / name
+        if not folder.is_dir():
+            folder.mkdir(parents=True, exist_ok=True)
+            fsync_directory(self.root)
+        return folder
+
+    def _check_republish(
+        self, source: Path, target: Path, reference: Reference, manifest: Manifest
+    ) -> None:
+        """Accept publishing an existing version again only with identical, intact content."""
+        changed = read_manifest(target).differences(manifest)
+        if changed:
+            raise ModelshareError(
+                f"{reference} is already published with different content "
+                f"({', '.join(changed)} differ); published versions are immutable: "
+                "give this release a new version"
+            )
+        verification = verify_folder(source)
+        if not verification.ok:
+            raise _not_matching(source, verification, "nothing was published")
+
+    def _copy_in(self, source: Path, target: Path) -> None:
+        """Copy a release into the registry, verified and synced, then rename it into place."""
+        with atomic_directory(target) as staging:
+            verification = copy_verified(source, staging)
+            if not verification.ok:
+                raise _not_matching(source, verification, "nothing was published")
+            os.utime(staging)
+            fsync_tree(staging)
+        fsync_directory(target.parent)

@@ -1,0 +1,423 @@
+"""``manifest.json``: the size and sha256 of every file of a release, and its verification.
+
+The manifest lists every file of the release folder except itself and the signature files
+beside it (:data:`SIGNATURE_FILES`). Paths are relative, use ``/`` and never leave the folder.
+A release holds regular files only: symbolic links are refused when the manifest is written
+and never followed when a folder is verified.
+
+Example:
+    >>> manifest = write_manifest(Path("releases/penguin-species"))
+    >>> [entry.path for entry in manifest.files][:2]
+    ['README.md', 'examples/predict.py']
+    >>> verify_folder(Path("releases/penguin-species")).ok
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, BinaryIO, Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from modelshare.errors import ModelshareError, UsageError
+from modelshare.fsutil import write_file_durably
+
+MANIFEST_FILE = "manifest.json"
+SIGNATURE_FILES = ("manifest.json.sig", "model.sig")
+"""Signature files kept beside the manifest, outside it (a signature covers the manifest)."""
+RESERVED_FILES = frozenset({MANIFEST_FILE, *SIGNATURE_FILES})
+MANIFEST_SCHEMA_VERSION = "1.0"
+CHUNK_SIZE = 1024 * 1024
+"""Bytes read per call while hashing: memory stays bounded whatever the file size."""
+PROGRESS_THRESHOLD = 256 * 1000 * 1000
+"""Hashing more bytes than this shows a progress bar on an interactive stderr."""
+
+Advance = Callable[[int], None]
+
+
+def _ignore(_: int) -> None:
+    """A progress callback that shows nothing."""
+
+
+def _discard(_: memoryview) -> None:
+    """A writer that keeps nothing."""
+
+
+def unsafe_path_reason(path: str) -> str | None:
+    """Why ``path`` cannot name a file inside a release folder, or ``None`` when it can.
+
+    Example:
+        >>> unsafe_path_reason("images/confusion_matrix.png") is None
+        True
+        >>> unsafe_path_reason("../outside.txt")
+        "has an empty, '.' or '..' component"
+    """
+    if not path:
+        return "is empty"
+    if "\x00" in path:
+        return "contains a NUL character"
+    if "\\" in path:
+        return "contains a backslash; paths use '/'"
+    if path.startswith("/"):
+        return "is absolute"
+    if any(part in ("", ".", "..") for part in path.split("/")):
+        return "has an empty, '.' or '..' component"
+    return None
+
+
+class ManifestFile(BaseModel):
+    """One file of a release: its relative path, size in bytes and sha256."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str = Field(description="path relative to the release folder, '/'-separated")
+    size: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+    @field_validator("path")
+    @classmethod
+    def _inside_the_release(cls, path: str) -> str:
+        reason = unsafe_path_reason(path)
+        if reason:
+            raise ValueError(f"path {path!r} {reason}")
+        if path in RESERVED_FILES:
+            raise ValueError(f"path {path!r} is reserved for the manifest and its signature")
+        return path
+
+
+class Manifest(BaseModel):
+    """``manifest.json``: every file of a release, sorted by path."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: str = MANIFEST_SCHEMA_VERSION
+    algorithm: Literal["sha256"] = "sha256"
+    files: tuple[ManifestFile, ...]
+
+    @field_validator("files")
+    @classmethod
+    def _each_path_once(cls, files: tuple[ManifestFile, ...]) -> tuple[ManifestFile, ...]:
+        seen: set[str] = set()
+        for entry in files:
+            if entry.path in seen:
+                raise ValueError(f"path {entry.path!r} is listed twice")
+            seen.add(entry.path)
+        return files
+
+    @property
+    def total_size(self) -> int:
+        """The size of all listed files together, in bytes."""
+        return sum(entry.size for entry in self.files)
+
+    def differences(self, other: Manifest) -> list[str]:
+        """Paths whose entry differs between this manifest and ``other``, or is in one only.
+
+        Example:
+            >>> published.differences(candidate)
+            ['README.md']
+        """
+        mine = {entry.path: entry for entry in self.files}
+        theirs = {entry.path: entry for entry in other.files}
+        return sorted(p for p in mine.keys() | theirs.keys() if mine.get(p) != theirs.get(p))
+
+    def to_json(self) -> bytes:
+        """The manifest as written to ``manifest.json``."""
+        return (self.model_dump_json(indent=2) + "\n").encode("utf-8")
+
+
+class Digest(NamedTuple):
+    """The size and sha256 of one file's content."""
+
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """How a folder compares with its manifest; ``ok`` when nothing differs.
+
+    Example:
+        >>> result = verify_folder(Path("releases/penguin-species"))
+        >>> result.modified, result.missing, result.extra
+        (('model.skops',), (), ('notes.txt',))
+    """
+
+    folder: Path
+    manifest: Manifest
+    modified: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when every listed file is present and unchanged and no other file exists."""
+        return not (self.modified or self.missing or self.extra)
+
+    def problems(self) -> list[tuple[str, str]]:
+        """``(path, "modified" | "missing" | "extra")`` for every difference, by path."""
+        found = [(path, "modified") for path in self.modified]
+        found += [(path, "missing") for path in self.missing]
+        found += [(path, "extra") for path in self.extra]
+        return sorted(found)
+
+    def describe(self) -> str:
+        """The differences in one line, e.g. ``model.skops modified, notes.txt extra``."""
+        return ", ".join(f"{path} {status}" for path, status in self.problems())
+
+    def as_dict(self) -> dict[str, Any]:
+        """The verification as plain data, for ``--json`` output."""
+        return {
+            "path": str(self.folder),
+            "ok": self.ok,
+            "files": len(self.manifest.files),
+            "bytes": self.manifest.total_size,
+            "modified": list(self.modified),
+            "missing": list(self.missing),
+            "extra": list(self.extra),
+        }
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """What a folder holds: regular files by relative path with their size, and anything
+    else that is not a folder (symbolic links, sockets, devices), which is never opened."""
+
+    regular: dict[str, int]
+    other: frozenset[str]
+
+
+def _list_folder(folder: Path) -> _Listing:
+    """Every non-folder entry under ``folder``, without following symbolic links."""
+    regular: dict[str, int] = {}
+    other: set[str] = set()
+    for root, folders, files in os.walk(folder):
+        base = Path(root)
+        for name in [*files, *folders]:
+            info = os.lstat(base / name)
+            relative = (base / name).relative_to(folder).as_posix()
+            if stat.S_ISREG(info.st_mode):
+                regular[relative] = info.st_size
+            elif not stat.S_ISDIR(info.st_mode):
+                other.add(relative)
+    return _Listing(regular, frozenset(other))
+
+
+def _open_no_follow(path: Path) -> BinaryIO:
+    """Open a file for reading, refusing a symbolic link in its last component."""
+    no_follow = getattr(os, "O_NOFOLLOW", 0)
+    return open(
+        path, "rb", buffering=0, opener=lambda name, flags: os.open(name, flags | no_follow)
+    )
+
+
+@contextmanager
+def _copy_sink(target: Path | None) -> Iterator[Callable[[memoryview], object]]:
+    """A writer into a new file at ``target`` that is synced to disk on close; or a no-op."""
+    if target is None:
+        yield _discard
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "xb") as file:
+        yield file.write
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def hash_file(path: Path, *, copy_to: Path | None = None, advance: Advance = _ignore) -> Digest:
+    """The size and sha256 of a file, read in :data:`CHUNK_SIZE` chunks into one buffer.
+
+    With ``copy_to``, the bytes are also written to that new file (synced to disk) as they
+    are read, so a copy and its hash come from one read. ``advance`` is called with the
+    number of bytes of each chunk.
+
+    Example:
+        >>> hash_file(Path("releases/penguin-species/model.skops")).size
+        184856
+    """
+    digest = hashlib.sha256()
+    buffer = bytearray(CHUNK_SIZE)
+    view = memoryview(buffer)
+    size = 0
+    with _open_no_follow(path) as source, _copy_sink(copy_to) as write:
+        while count := source.readinto(buffer):
+            chunk = view[:count]
+            digest.update(chunk)
+            write(chunk)
+            size += count
+            advance(count)
+    return Digest(size, digest.hexdigest())
+
+
+@contextmanager
+def _progress(total: int, description: str) -> Iterator[Advance]:
+    """A progress bar on stderr for large totals when stderr is a terminal; else nothing."""
+    console = Console(stderr=True)
+    if total < PROGRESS_THRESHOLD or not console.is_terminal:
+        yield _ignore
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        yield partial(progress.advance, progress.add_task(description, total=total))
+
+
+def write_manifest(folder: str | Path) -> Manifest:
+    """Hash every file of ``folder`` and write its ``manifest.json`` (atomically, durably).
+
+    Refuses symbolic links and other special files: a release holds regular files only.
+
+    Example:
+        >>> write_manifest(Path("releases/penguin-species")).total_size
+        250180
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UsageError(f"cannot write the manifest of {folder}: no such folder")
+    listing = _list_folder(folder)
+    if listing.other:
+        raise ModelshareError(
+            f"cannot write the manifest of {folder}: {min(listing.other)} is a symbolic link or "
+            "special file; a release holds regular files only: replace it with the file itself"
+        )
+    paths = sorted(path for path in listing.regular if path not in RESERVED_FILES)
+    for path in paths:
+        reason = unsafe_path_reason(path)
+        if reason:
+            raise ModelshareError(f"cannot write the manifest of {folder}: {path!r} {reason}")
+    with _progress(sum(listing.regular[p] for p in paths), f"hashing {folder.name}") as advance:
+        files = [
+            ManifestFile(path=path, **hash_file(folder / path, advance=advance)._asdict())
+            for path in paths
+        ]
+    manifest = Manifest(files=tuple(files))
+    write_file_durably(folder / MANIFEST_FILE, manifest.to_json())
+    return manifest
+
+
+def _first_error(error: ValidationError) -> str:
+    """A pydantic validation error as one line naming where it is."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+def _read_manifest_bytes(folder: Path) -> tuple[bytes, Manifest]:
+    """The bytes of ``folder/manifest.json`` and the manifest they hold."""
+    path = folder / MANIFEST_FILE
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a modelshare release: no such folder")
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise UsageError(f"{path} is not a regular file; a manifest is never a link")
+    if not path.exists():
+        raise UsageError(f"{folder} is not a modelshare release: {MANIFEST_FILE} not found")
+    with _open_no_follow(path) as file:
+        data = file.read()
+    try:
+        manifest = Manifest.model_validate_json(data)
+    except ValidationError as error:
+        raise UsageError(f"{path} is not a valid manifest: {_first_error(error)}") from error
+    if manifest.schema_version.split(".")[0] != MANIFEST_SCHEMA_VERSION.split(".")[0]:
+        raise UsageError(
+            f"{path} has schema version {manifest.schema_version}; this modelshare reads "
+            f"{MANIFEST_SCHEMA_VERSION}: upgrade modelshare"
+        )
+    return data, manifest
+
+
+def read_manifest(folder: str | Path) -> Manifest:
+    """Read and validate ``folder/manifest.json``; a path leaving the folder is refused.
+
+    Example:
+        >>> len(read_manifest(Path("releases/penguin-species")).files)
+        7
+    """
+    return _read_manifest_bytes(Path(folder))[1]
+
+
+def _entry_status(
+    folder: Path, entry: ManifestFile, listing: _Listing, copy_to: Path | None, advance: Advance
+) -> str | None:
+    """``"modified"`` or ``"missing"`` for one listed file, ``None`` when it matches."""
+    size = listing.regular.get(entry.path)
+    if entry.path in listing.other or (size is not None and size != entry.size):
+        return "modified"
+    if size is None:
+        return "missing"
+    target = copy_to / entry.path if copy_to else None
+    digest = hash_file(folder / entry.path, copy_to=target, advance=advance)
+    return None if digest == (entry.size, entry.sha256) else "modified"
+
+
+def _compare(folder: Path, manifest: Manifest, copy_to: Path | None = None) -> Verification:
+    """Compare ``folder`` with ``manifest``, hashing every listed file once; with
+    ``copy_to``, copy each listed file there while hashing it."""
+    listing = _list_folder(folder)
+    with _progress(manifest.total_size, f"verifying {folder.name}") as advance:
+        statuses = {
+            entry.path: _entry_status(folder, entry, listing, copy_to, advance)
+            for entry in manifest.files
+        }
+    listed = statuses.keys() | RESERVED_FILES
+    return Verification(
+        folder,
+        manifest,
+        modified=tuple(path for path, status in statuses.items() if status == "modified"),
+        missing=tuple(path for path, status in statuses.items() if status == "missing"),
+        extra=tuple(sorted((listing.regular.keys() | listing.other) - listed)),
+    )
+
+
+def verify_folder(folder: str | Path) -> Verification:
+    """Re-hash every file of ``folder`` and compare it with the folder's manifest.
+
+    Example:
+        >>> result = verify_folder(Path("releases/penguin-species"))
+        >>> result.ok, result.describe()
+        (False, 'model.skops modified')
+    """
+    folder = Path(folder)
+    return _compare(folder, read_manifest(folder))
+
+
+def copy_verified(source: str | Path, destination: str | Path) -> Verification:
+    """Copy the release at ``source`` into the empty folder ``destination``, hashing each
+    file as it is read; every copied file is synced to disk.
+
+    Only the files the manifest lists are copied, with the manifest itself and any signature
+    file. The caller discards ``destination`` unless the result is ``ok``.
+
+    Example:
+        >>> copy_verified(Path("registry/penguin-species/1.0.0"), staging).ok
+        True
+    """
+    source, destination = Path(source), Path(destination)
+    data, manifest = _read_manifest_bytes(source)
+    verification = _compare(source, manifest, copy_to=destination)
+    for name in SIGNATURE_FILES:
+        if (source / name).is_file() and not (source / name).is_symlink():
+            hash_file(source / name, copy_to=destination / name)
+    write_file_durably(destination / MANIFEST_FILE, data)
+    return verification

@@ -1,0 +1,308 @@
+"""A lab shares releases through the local registry: publish, list, show and pull."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
+from pathlib import Path
+
+import pytest
+
+from modelshare.errors import ModelshareError
+from modelshare.hubs import LocalRegistry
+from modelshare.manifest import verify_folder, write_manifest
+from modelshare.quickstart import build_quickstart_release
+from tests.helpers import assert_clean_failure, run_cli
+
+NAME = "penguin-species"
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_quickstart_release(tmp_path_factory.mktemp("saved") / NAME).path
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own empty registry through MODELSHARE_HOME."""
+    home = tmp_path / "modelshare-home"
+    monkeypatch.setenv("MODELSHARE_HOME", str(home))
+    return home
+
+
+def variant(
+    saved: Path, folder: Path, *, version: str | None = None, files: dict[str, bytes] | None = None
+) -> Path:
+    """A copy of the saved release with another version and/or more files, re-manifested."""
+    shutil.copytree(saved, folder)
+    if version is not None:
+        record = json.loads((folder / "modelshare.json").read_text())
+        record["version"] = version
+        (folder / "modelshare.json").write_text(json.dumps(record, indent=2))
+    for path, content in (files or {}).items():
+        (folder / path).write_bytes(content)
+    write_manifest(folder)
+    return folder
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder with its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Hidden entries a half-finished write could leave behind."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") and p.is_dir())
+
+
+def writing_started(name_folder: Path) -> bool:
+    """Whether a publisher has begun writing into the registry folder of a name."""
+    return name_folder.is_dir() and any(p.name != ".lock" for p in name_folder.iterdir())
+
+
+def flip_one_byte(path: Path) -> None:
+    content = bytearray(path.read_bytes())
+    content[len(content) // 3] ^= 0xFF
+    path.write_bytes(bytes(content))
+
+
+def test_publish_list_show_pull_round_trip(saved: Path, tmp_path: Path) -> None:
+    published = run_cli("publish", saved)
+    assert published.returncode == 0, published.stderr
+    assert f"published {NAME}@1.0.0" in published.stdout
+
+    listed = run_cli("list", "--json")
+    assert json.loads(listed.stdout) == [{"name": NAME, "versions": ["1.0.0"], "latest": "1.0.0"}]
+    assert NAME in run_cli("list").stdout
+
+    shown = json.loads(run_cli("show", NAME, "--json").stdout)
+    assert (shown["version"], shown["license"]) == ("1.0.0", "mit")
+    assert shown["model"] == {"estimator": "LogisticRegression", "task": "classification"}
+    saved_manifest = json.loads((saved / "manifest.json").read_text())
+    assert shown["manifest"]["files"] == saved_manifest["files"]
+    assert "model.skops" in run_cli("show", f"{NAME}@1.0.0").stdout
+
+    pulled = run_cli("pull", NAME, cwd=tmp_path)
+    assert pulled.returncode == 0, pulled.stderr
+    destination = tmp_path / f"{NAME}-1.0.0"
+    assert run_cli("verify", destination).returncode == 0
+    assert files_of(destination) == files_of(saved)
+
+
+def test_publishing_the_same_content_again_changes_nothing(saved: Path, home: Path) -> None:
+    assert run_cli("publish", saved).returncode == 0
+    version_folder = home / "registry" / NAME / "1.0.0"
+    before = version_folder.stat().st_mtime_ns
+
+    again = run_cli("publish", saved)
+
+    assert again.returncode == 0, again.stderr
+    assert "already published with identical content" in again.stdout
+    assert version_folder.stat().st_mtime_ns == before
+
+
+def test_a_published_version_cannot_change(saved: Path, tmp_path: Path, home: Path) -> None:
+    assert run_cli("publish", saved).returncode == 0
+    changed = variant(saved, tmp_path / "changed", files={"notes.txt": b"a late addition"})
+
+    result = run_cli("publish", changed)
+
+    assert_clean_failure(result, f"{NAME}@1.0.0 is already published", "notes.txt", "immutable")
+    assert files_of(home / "registry" / NAME / "1.0.0") == files_of(saved)
+
+
+def test_a_release_that_does_not_match_its_manifest_is_not_published(
+    saved: Path, tmp_path: Path
+) -> None:
+    damaged = variant(saved, tmp_path / "damaged")
+    flip_one_byte(damaged / "model.skops")
+
+    result = run_cli("publish", damaged)
+
+    assert_clean_failure(result, "model.skops modified", "nothing was published")
+    assert LocalRegistry().list_releases() == []
+
+
+def test_latest_is_the_highest_version_or_else_the_last_published(
+    saved: Path, tmp_path: Path
+) -> None:
+    registry = LocalRegistry()
+    for version in ["1.10.0", "1.9.0"]:
+        registry.publish(variant(saved, tmp_path / version, version=version))
+    assert registry.list_releases()[0].versions == ("1.9.0", "1.10.0")
+    assert registry.show(NAME).version == "1.10.0"
+
+    for version in ["2024-june", "0.1-draft"]:
+        registry.publish(variant(saved, tmp_path / version, version=version))
+        time.sleep(0.01)
+    assert registry.resolve(NAME).version == "0.1-draft"
+
+
+def publish_at_once(folders: list[Path]) -> list[subprocess.CompletedProcess[str]]:
+    """Start one ``modelshare publish`` process per folder, all at once; wait for them all."""
+    publishers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "modelshare", "publish", str(folder)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for folder in folders
+    ]
+    results = []
+    for publisher in publishers:
+        stdout, stderr = publisher.communicate(timeout=120)
+        results.append(
+            subprocess.CompletedProcess(publisher.args, publisher.returncode, stdout, stderr)
+        )
+    return results
+
+
+def test_eight_concurrent_publishers_all_land_intact(
+    saved: Path, tmp_path: Path, home: Path
+) -> None:
+    versions = [f"2.0.{i}" for i in range(8)]
+    weights = {"weights.bin": os.urandom(2_000_000)}
+    folders = [variant(saved, tmp_path / v, version=v, files=weights) for v in versions]
+
+    for result in publish_at_once(folders):
+        assert result.returncode == 0, result.stderr
+
+    registry = LocalRegistry()
+    [summary] = registry.list_releases()
+    assert summary.versions == tuple(versions)
+    for version, folder in zip(versions, folders, strict=True):
+        published = Path(registry.show(NAME, version).location)
+        assert verify_folder(published).ok
+        assert files_of(published) == files_of(folder)
+    assert leftovers(home / "registry" / NAME) == []
+
+
+def publish_together(barrier: Barrier, folder: Path, outcomes: Queue) -> None:
+    """Wait until every publisher is ready, then publish: all of them race for the lock."""
+    barrier.wait()
+    try:
+        outcomes.put((folder.name, "published" if LocalRegistry().publish(folder).created else ""))
+    except Exception as error:
+        outcomes.put((folder.name, f"{type(error).__name__}: {error}"))
+
+
+def test_concurrent_publishers_of_one_version_cannot_overwrite_each_other(
+    saved: Path, tmp_path: Path, home: Path
+) -> None:
+    weights = os.urandom(4_000_000)
+    folders = [
+        variant(
+            saved, tmp_path / f"take-{i}", files={"weights.bin": weights, "take.txt": b"%d" % i}
+        )
+        for i in range(8)
+    ]
+    context = multiprocessing.get_context("fork")
+    barrier, outcomes = context.Barrier(len(folders)), context.Queue()
+    publishers = [
+        context.Process(target=publish_together, args=(barrier, folder, outcomes))
+        for folder in folders
+    ]
+    for publisher in publishers:
+        publisher.start()
+    results = dict(outcomes.get(timeout=120) for _ in publishers)
+    for publisher in publishers:
+        publisher.join()
+
+    [winner] = [name for name, outcome in results.items() if outcome == "published"]
+    for name, outcome in results.items():
+        if name != winner:
+            assert "already published with different content (take.txt differ)" in outcome
+    assert files_of(home / "registry" / NAME / "1.0.0") == files_of(tmp_path / winner)
+
+
+def test_a_killed_publish_never_leaves_a_partial_version(saved: Path, tmp_path: Path) -> None:
+    big = variant(saved, tmp_path / "big", files={"weights.bin": os.urandom(24_000_000)})
+    rng = random.Random()
+    killed_while_writing = 0
+    for attempt in range(20):
+        home = tmp_path / f"home-{attempt}"
+        name_folder = home / "registry" / NAME
+        publisher = subprocess.Popen(
+            [sys.executable, "-m", "modelshare", "publish", str(big)],
+            env={**os.environ, "MODELSHARE_HOME": str(home)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        while publisher.poll() is None and not writing_started(name_folder):
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0, 0.15))
+        publisher.send_signal(signal.SIGKILL)
+        killed_while_writing += publisher.wait() == -signal.SIGKILL
+
+        registry = LocalRegistry(home)
+        for summary in registry.list_releases():
+            assert verify_folder(Path(registry.show(NAME, summary.latest).location)).ok
+        if not (name_folder / "1.0.0").exists():
+            assert registry.list_releases() == []
+            with pytest.raises(ModelshareError, match="no release named"):
+                registry.pull(NAME, to=tmp_path / f"pulled-{attempt}")
+            assert not (tmp_path / f"pulled-{attempt}").exists()
+
+        registry.publish(big)
+        assert verify_folder(name_folder / "1.0.0").ok
+        assert leftovers(name_folder) == []
+    assert killed_while_writing >= 5, f"only {killed_while_writing} kills landed mid-publish"
+
+
+def test_a_tampered_file_in_the_registry_is_caught_on_pull(
+    saved: Path, tmp_path: Path, home: Path
+) -> None:
+    assert run_cli("publish", saved).returncode == 0
+    flip_one_byte(home / "registry" / NAME / "1.0.0" / "model.skops")
+    destination = tmp_path / "downloads" / "penguins"
+
+    result = run_cli("pull", f"{NAME}@1.0.0", "--to", destination)
+
+    assert_clean_failure(result, "model.skops modified", "nothing was pulled")
+    assert not destination.exists()
+    assert leftovers(destination.parent) == []
+
+
+def test_a_stale_partial_folder_is_invisible_and_cleaned_by_the_next_publish(
+    saved: Path, home: Path
+) -> None:
+    stale = home / "registry" / NAME / ".1.0.0.k1ll3d.partial"
+    stale.mkdir(parents=True)
+    (stale / "model.skops").write_bytes(b"half a model")
+
+    assert json.loads(run_cli("list", "--json").stdout) == []
+    assert_clean_failure(run_cli("pull", NAME), "no release named 'penguin-species'")
+    assert run_cli("publish", saved).returncode == 0
+    assert not stale.exists()
+
+
+def test_unknown_or_unsafe_references_fail_in_one_line(saved: Path, tmp_path: Path) -> None:
+    assert_clean_failure(run_cli("pull", "no-such-model"), "no release named 'no-such-model'")
+    assert run_cli("publish", saved).returncode == 0
+    assert_clean_failure(run_cli("show", f"{NAME}@9.9.9"), "no version '9.9.9'", "1.0.0")
+    unsafe = run_cli("pull", "../../etc", "--to", tmp_path / "out")
+    assert unsafe.returncode == 2
+    assert_clean_failure(unsafe, "invalid release name '../../etc'")
+    assert_clean_failure(run_cli("show", f"{NAME}@"), "invalid release reference")
+
+
+def test_pull_refuses_a_folder_that_is_not_empty(saved: Path, tmp_path: Path) -> None:
+    assert run_cli("publish", saved).returncode == 0
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "notes.txt").write_text("mine")
+
+    assert_clean_failure(run_cli("pull", NAME, "--to", taken), "not empty")
+    assert [p.name for p in taken.iterdir()] == ["notes.txt"]
