@@ -60,9 +60,16 @@ class Topic:
     def _excluded(self) -> re.Pattern[str] | None:
         return _phrases(self.unless) if self.unless else None
 
+    @cached_property
+    def _answers(self) -> dict[str, bool]:
+        return {}
+
     def names(self, heading: str) -> bool:
-        """Whether a normalised heading names this topic."""
-        return self._pattern.search(heading) is not None
+        """Whether a normalised heading names this topic (remembered per heading)."""
+        answers = self._answers
+        if heading not in answers:
+            answers[heading] = self._pattern.search(heading) is not None
+        return answers[heading]
 
     def titles(self, path: tuple[str, ...]) -> bool:
         """Whether a section's own heading names this topic (and no parent rules it out).
