@@ -68,13 +68,17 @@ _HEADING_NOISE = re.compile(r"\[optional\]|!?\[([^\]]*)\]\([^)]*\)|^\s*\d+(?:\.\
 
 
 def lower_ascii(text: str) -> str:
-    """The text with ASCII letters lowered; unlike ``str.lower`` it keeps every offset.
+    """The text lowered with every offset kept, so matches map back to the original.
+
+    ``str.lower`` is used when it keeps the length (it never shortens a character, so equal
+    lengths mean equal offsets); otherwise only ASCII letters are lowered.
 
     Example:
-        >>> lower_ascii("CC BY-NC Ä")
-        'cc by-nc Ä'
+        >>> lower_ascii("CC BY-NC İ")
+        'cc by-nc İ'
     """
-    return text.translate(_ASCII_LOWER)
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
 
 
 class _Searchable:
