@@ -1,0 +1,164 @@
+"""Compressed streams (gzip, bz2, xz, lzma, zlib: the compressions joblib writes), read
+incrementally, concatenated streams included, every decompressed byte charged to the budget.
+
+Example:
+    >>> compression = compression_of(head)
+    >>> compression.name
+    'zlib'
+    >>> stream = decompressed(source, compression)
+"""
+
+from __future__ import annotations
+
+import bz2
+import io
+import lzma
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO, Protocol
+
+from modelshare.safety.sources import CHUNK_BYTES, Budget, Source
+
+DECOMPRESSION_ERRORS = (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError)
+"""What a decompressor raises on data that is not what its magic bytes promise."""
+
+
+class Decompressor(Protocol):
+    """The interface of :class:`bz2.BZ2Decompressor` and :class:`lzma.LZMADecompressor`."""
+
+    eof: bool
+    unused_data: bytes
+    needs_input: bool
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes: ...
+
+
+class ZlibDecompressor:
+    """zlib's decompressor with the interface bz2 and lzma decompressors share.
+
+    Example:
+        >>> ZlibDecompressor(15).decompress(zlib.compress(b"abc"))
+        b'abc'
+    """
+
+    def __init__(self, wbits: int) -> None:
+        self._inner = zlib.decompressobj(wbits)
+
+    @property
+    def eof(self) -> bool:
+        return self._inner.eof
+
+    @property
+    def unused_data(self) -> bytes:
+        return self._inner.unused_data
+
+    @property
+    def needs_input(self) -> bool:
+        return not self._inner.unconsumed_tail
+
+    def decompress(self, data: bytes, max_length: int = -1) -> bytes:
+        return self._inner.decompress(self._inner.unconsumed_tail + data, max(max_length, 0))
+
+
+@dataclass(frozen=True)
+class Compression:
+    """A compression recognised by its magic bytes.
+
+    A weak magic (one or three bytes that text or data may also start with) counts only
+    when the start of the content really decompresses.
+    """
+
+    name: str
+    magic: bytes
+    new_decompressor: Callable[[], Decompressor]
+    strong_magic: bool
+
+
+COMPRESSIONS = (
+    Compression("gzip", b"\x1f\x8b", lambda: ZlibDecompressor(31), strong_magic=True),
+    Compression("bz2", b"BZh", bz2.BZ2Decompressor, strong_magic=True),
+    Compression("xz", b"\xfd7zXZ\x00", lzma.LZMADecompressor, strong_magic=True),
+    Compression("lzma", b"]\x00\x00", lzma.LZMADecompressor, strong_magic=False),
+    Compression("zlib", b"\x78", lambda: ZlibDecompressor(15), strong_magic=False),
+)
+
+
+def compression_of(head: bytes) -> Compression | None:
+    """The compression the content starts with, if any.
+
+    Example:
+        >>> compression_of(gzip.compress(b"{}")).name
+        'gzip'
+        >>> compression_of(b"x^2 is a square") is None
+        True
+    """
+    for compression in COMPRESSIONS:
+        if head.startswith(compression.magic) and (
+            compression.strong_magic or _starts_decompressing(compression, head)
+        ):
+            return compression
+    return None
+
+
+def decompressed(source: Source, compression: Compression) -> BinaryIO:
+    """A buffered binary stream of the source's decompressed content.
+
+    Example:
+        >>> decompressed(source, compression_of(head)).read(2)
+        b'\\x80\\x04'
+    """
+    raw = DecompressedStream(source.open(), compression, source.budget)
+    return io.BufferedReader(raw, CHUNK_BYTES)
+
+
+def _starts_decompressing(compression: Compression, head: bytes) -> bool:
+    try:
+        compression.new_decompressor().decompress(head, 1)
+    except DECOMPRESSION_ERRORS:
+        return False
+    return True
+
+
+class DecompressedStream(io.RawIOBase):
+    """A raw stream decompressing ``raw`` as it is read; concatenated streams are read on,
+    as gzip, bz2, xz and joblib's zlib files do; a truncated stream raises :class:`EOFError`.
+    """
+
+    def __init__(self, raw: BinaryIO, compression: Compression, budget: Budget) -> None:
+        super().__init__()
+        self._raw = raw
+        self._compression = compression
+        self._budget = budget
+        self._decompressor = compression.new_decompressor()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._next_block(len(buffer))
+        self._budget.charge(len(data))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+    def _next_block(self, size: int) -> bytes:
+        while True:
+            if self._decompressor.eof:
+                rest = self._decompressor.unused_data or self._raw.read(CHUNK_BYTES)
+                if not rest:
+                    return b""
+                self._decompressor = self._compression.new_decompressor()
+                data = self._decompressor.decompress(rest, size)
+            elif self._decompressor.needs_input:
+                block = self._raw.read(CHUNK_BYTES)
+                data = self._decompressor.decompress(block, size)
+                if not block and not data and not self._decompressor.eof:
+                    raise EOFError(f"the {self._compression.name} stream ends before its end")
+            else:
+                data = self._decompressor.decompress(b"", size)
+            if data:
+                return data

@@ -1,0 +1,141 @@
+"""The refusal policy for loading: a file whose content is a pickle is refused unless the
+caller opts in with ``allow_pickle=True``, and even then only after a clean scan; PyTorch
+checkpoints are then loaded by torch's ``weights_only`` unpickler, never by ``pickle.load``.
+
+Example:
+    >>> refuse_pickle(Path("model.safetensors")).format
+    'safetensors'
+    >>> refuse_pickle(Path("pytorch_model.bin"))
+    Traceback (most recent call last):
+    ...
+    modelshare.errors.ModelshareError: pytorch_model.bin is a pytorch file, which runs code ...
+    >>> state_dict = safe_torch_load(Path("pytorch_model.bin"))
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+from modelshare.errors import ModelshareError
+from modelshare.safety.report import FileScan
+from modelshare.safety.scan import scan_file
+
+TORCH_FORMATS = frozenset({"pytorch", "pytorch legacy"})
+"""The formats ``torch.load`` reads."""
+
+CONVERT_HINT = "convert PyTorch checkpoints to safetensors with `modelshare convert`"
+SKOPS_HINT = "save scikit-learn models with skops: skops.io.dump(model, 'model.skops')"
+OTHER_HINT = "ask its publisher for safetensors or skops files"
+TORCH_REASON = "WeightsUnpickler error:"
+"""Where torch's refusal message says what it refused."""
+LISTED = 5
+"""How many unsafe globals or problems an error message names before it counts the rest."""
+
+
+def is_pickle_content(path: str | Path) -> bool:
+    """Whether loading the file would unpickle anything, whatever its name says.
+
+    Example:
+        >>> is_pickle_content("weights.safetensors")  # a pickle renamed
+        True
+    """
+    return scan_file(path).contains_pickle
+
+
+def refuse_pickle(path: str | Path, *, allow_pickle: bool = False) -> FileScan:
+    """Return the file's scan, or raise a :class:`ModelshareError` saying why it must not be
+    loaded: anything unsafe is refused; a pickle is refused unless ``allow_pickle=True``.
+
+    With ``allow_pickle=True`` a pickle passes only when every global it imports is on the
+    allowlist and it reads completely; the caller must still load it with a restricted
+    loader (:func:`safe_torch_load`), never with ``pickle.load``.
+
+    Example:
+        >>> refuse_pickle("state_dict.pt", allow_pickle=True).format
+        'pytorch'
+    """
+    path = Path(path)
+    scan = scan_file(path)
+    if not scan.safe:
+        raise ModelshareError(_unsafe_message(path.name, scan))
+    if scan.contains_pickle and not allow_pickle:
+        raise ModelshareError(
+            f"{path.name} is a {scan.format} file, which runs code when loaded; "
+            f"{_fix(scan.format)}, or pass allow_pickle=True to accept it (the scan found "
+            "only allowlisted imports)"
+        )
+    return scan
+
+
+def safe_torch_load(path: str | Path) -> Any:
+    """Load a PyTorch checkpoint on the CPU with ``torch.load(weights_only=True)``, after a
+    clean scan; every refusal, ours or torch's, is a one-line :class:`ModelshareError`.
+
+    Example:
+        >>> safe_torch_load("state_dict.pt")["0.weight"].shape
+        torch.Size([2, 3])
+    """
+    path = Path(path)
+    scan = refuse_pickle(path, allow_pickle=True)
+    if scan.format not in TORCH_FORMATS:
+        raise ModelshareError(
+            f"{path.name} is a {scan.format} file, not a PyTorch checkpoint written by torch.save"
+        )
+    torch = _import_torch()
+    try:
+        return torch.load(path, weights_only=True, map_location="cpu")
+    except pickle.UnpicklingError as error:
+        raise ModelshareError(
+            f"{path.name} was not loaded: torch's weights_only loader refused it "
+            f"({_torch_reason(error)})"
+        ) from None
+    except RuntimeError as error:
+        raise ModelshareError(
+            f"{path.name} is not a readable PyTorch checkpoint: {_torch_reason(error)}"
+        ) from None
+
+
+def _unsafe_message(name: str, scan: FileScan) -> str:
+    reasons = []
+    if scan.unsafe_globals:
+        reasons.append(f"it imports {_listed(scan.unsafe_globals)}, not on the allowlist")
+    reasons += scan.problems[:LISTED]
+    if len(scan.problems) > LISTED:
+        reasons.append(f"and {len(scan.problems) - LISTED} more problems")
+    return (
+        f"{name} ({scan.format}) is unsafe and was not loaded: {'; '.join(reasons)}; "
+        f"{_fix(scan.format)}"
+    )
+
+
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(names[:LISTED])
+    return shown if len(names) <= LISTED else f"{shown} and {len(names) - LISTED} more"
+
+
+def _fix(format_name: str) -> str:
+    """What the file's publisher should ship instead."""
+    base = format_name.split(" (")[0]
+    if base in TORCH_FORMATS or base == "torchscript":
+        return CONVERT_HINT
+    if base in {"pickle", "joblib"}:
+        return f"{SKOPS_HINT}; {CONVERT_HINT}"
+    return OTHER_HINT
+
+
+def _torch_reason(error: Exception) -> str:
+    """The one sentence of torch's error message that says what was refused."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    marked = [line.split(TORCH_REASON, 1)[1] for line in lines if TORCH_REASON in line]
+    reason = (marked or lines or [type(error).__name__])[0].strip()
+    return reason.split(". ")[0].rstrip(".")
+
+
+def _import_torch() -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise ModelshareError("PyTorch is not installed: pip install 'modelshare[torch]'") from None
+    return torch

@@ -1,0 +1,121 @@
+"""What a scan reports: one :class:`FileScan` per file, gathered in a :class:`ScanReport`.
+
+Example:
+    >>> scan = scan_file(Path("pytorch_model.bin"))
+    >>> scan.format, scan.safe, scan.unsafe_globals
+    ('pytorch', False, ['os.system'])
+    >>> print(scan.to_json())
+    {
+      "path": "pytorch_model.bin",
+      ...
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, computed_field
+
+from modelshare.safety.allowlist import is_allowed
+
+
+class FileScan(BaseModel):
+    """What one file is, what its pickles import, and why it is unsafe, if it is.
+
+    A file is safe when it imports nothing outside the allowlist and every part of it could
+    be read completely. ``contains_pickle`` says whether loading it unpickles anything at all.
+
+    Example:
+        >>> scan = FileScan(path="model.pkl", format="pickle", contains_pickle=True)
+        >>> scan.add_global("os.system")
+        >>> scan.safe, scan.unsafe_globals
+        (False, ['os.system'])
+    """
+
+    path: str
+    format: str
+    contains_pickle: bool = False
+    globals: list[str] = Field(default_factory=list)
+    """Every global the file's pickles import, in the order met."""
+    unsafe_globals: list[str] = Field(default_factory=list)
+    """The globals that are not on the allowlist."""
+    untrusted_types: list[str] = Field(default_factory=list)
+    """Types a skops file needs trusted before ``skops.io.load`` builds them."""
+    problems: list[str] = Field(default_factory=list)
+    """Why the file, or a part of it, cannot be judged safe, one sentence each."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def safe(self) -> bool:
+        """Nothing outside the allowlist is imported and nothing was left unread."""
+        return not self.unsafe_globals and not self.problems
+
+    def add_global(self, name: str) -> None:
+        """Record an imported global, classified against the allowlist.
+
+        Example:
+            >>> scan.add_global("numpy.dtype")
+        """
+        if name not in self.globals:
+            self.globals.append(name)
+        if not is_allowed(name) and name not in self.unsafe_globals:
+            self.unsafe_globals.append(name)
+
+    def add_problem(self, text: str) -> None:
+        """Record a reason the file is unsafe, as one line.
+
+        Example:
+            >>> scan.add_problem("cannot parse completely: pickle exhausted before seeing STOP")
+        """
+        line = " ".join(text.split())
+        if line not in self.problems:
+            self.problems.append(line)
+
+    def include(self, part: FileScan) -> None:
+        """Add what was found in a part of this file (an archive member, a compressed body);
+        problems are prefixed with the part's name when it differs from the file's.
+
+        Example:
+            >>> archive.include(member)
+        """
+        for name in part.globals:
+            self.add_global(name)
+        self.contains_pickle |= part.contains_pickle
+        self.untrusted_types += [t for t in part.untrusted_types if t not in self.untrusted_types]
+        for problem in part.problems:
+            self.add_problem(problem if part.path == self.path else f"{part.path}: {problem}")
+
+    def to_json(self) -> str:
+        """The scan as an indented JSON document.
+
+        Example:
+            >>> json.loads(scan.to_json())["safe"]
+            True
+        """
+        return self.model_dump_json(indent=2)
+
+
+class ScanReport(BaseModel):
+    """The scan of a file or of every file in a folder, with paths relative to it.
+
+    Example:
+        >>> report = scan_path(Path("release"))
+        >>> report.safe, [f.path for f in report.files]
+        (True, ['README.md', 'config.json', 'model.safetensors'])
+    """
+
+    path: str
+    files: list[FileScan]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def safe(self) -> bool:
+        """Every file is safe."""
+        return all(file.safe for file in self.files)
+
+    def to_json(self) -> str:
+        """The report as an indented JSON document.
+
+        Example:
+            >>> json.loads(report.to_json())["files"][0]["format"]
+            'safetensors'
+        """
+        return self.model_dump_json(indent=2)

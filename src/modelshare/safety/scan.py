@@ -1,0 +1,67 @@
+"""Scan a file, or every file under a folder, judging each by its content.
+
+Example:
+    >>> report = scan_path(Path("downloads/bert"))
+    >>> [(f.path, f.format, f.safe) for f in report.files]
+    [('config.json', 'json', True), ('pytorch_model.bin', 'pytorch', False)]
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from modelshare.errors import UsageError
+from modelshare.safety.formats import scan_source
+from modelshare.safety.report import FileScan, ScanReport
+from modelshare.safety.sources import ScanLimits, Source
+
+DEFAULT_LIMITS = ScanLimits()
+
+
+def scan_file(path: str | Path, *, limits: ScanLimits = DEFAULT_LIMITS) -> FileScan:
+    """What one file is and whether loading it could run code; it is never loaded.
+
+    Example:
+        >>> scan = scan_file("model.bin")
+        >>> scan.format, scan.safe, scan.unsafe_globals
+        ('pickle', False, ['os.system'])
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    return scan_source(Source.for_file(path, limits))
+
+
+def scan_path(path: str | Path, *, limits: ScanLimits = DEFAULT_LIMITS) -> ScanReport:
+    """Scan a file, or every file under a folder (paths in the report relative to it).
+
+    Example:
+        >>> report = scan_path("release")
+        >>> report.safe, [f.path for f in report.files]
+        (True, ['README.md', 'config.json', 'model.safetensors'])
+    """
+    path = Path(path)
+    if path.is_file():
+        files = [_scan_one(path, path.name, limits)]
+    elif path.is_dir():
+        files = [
+            _scan_one(file, file.relative_to(path).as_posix(), limits) for file in _files(path)
+        ]
+    else:
+        raise UsageError(f"no such file or folder: {path}")
+    return ScanReport(path=str(path), files=files)
+
+
+def _files(folder: Path) -> list[Path]:
+    """Every file under the folder, links to folders not followed, in path order."""
+    found = [Path(root, name) for root, _, names in os.walk(folder) for name in names]
+    return sorted(found)
+
+
+def _scan_one(path: Path, name: str, limits: ScanLimits) -> FileScan:
+    if not path.is_file():
+        scan = FileScan(path=name, format="not a regular file")
+        scan.add_problem("not a regular file (a broken link, a pipe or a device); not inspected")
+        return scan
+    return scan_source(Source.for_file(path, limits, name))
