@@ -12,13 +12,13 @@ import pytest
 
 from modelshare.errors import ModelshareError, UsageError
 from modelshare.manifest import CHUNK_SIZE, hash_file, verify_folder, write_manifest
-from modelshare.quickstart import build_quickstart_release
+from modelshare.release import Bundle
 from tests.helpers import assert_clean_failure, run_cli
 
 
 @pytest.fixture(scope="module")
-def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_quickstart_release(tmp_path_factory.mktemp("saved") / "penguin-species").path
+def saved(quickstart_bundle: Bundle) -> Path:
+    return quickstart_bundle.path
 
 
 @pytest.fixture

@@ -20,15 +20,15 @@ import pytest
 from modelshare.errors import ModelshareError
 from modelshare.hubs import LocalRegistry
 from modelshare.manifest import verify_folder, write_manifest
-from modelshare.quickstart import build_quickstart_release
+from modelshare.release import Bundle
 from tests.helpers import assert_clean_failure, run_cli
 
 NAME = "penguin-species"
 
 
 @pytest.fixture(scope="module")
-def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_quickstart_release(tmp_path_factory.mktemp("saved") / NAME).path
+def saved(quickstart_bundle: Bundle) -> Path:
+    return quickstart_bundle.path
 
 
 @pytest.fixture(autouse=True)

@@ -19,8 +19,8 @@ from modelshare.release import Bundle
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
-    return build_quickstart_release(tmp_path_factory.mktemp("rel") / "penguin-species")
+def bundle(quickstart_bundle: Bundle) -> Bundle:
+    return quickstart_bundle
 
 
 def test_release_folder_holds_the_documented_files(bundle: Bundle) -> None:
