@@ -7,6 +7,7 @@ Example:
     >>> rel.model(pipeline)
     >>> rel.evaluate(X_test, y_test, dataset="penguins-test")
     >>> bundle = rel.save("releases/penguin-species")
+    >>> model = load("releases/penguin-species")
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["ModelshareError", "Release", "__version__"]
+__all__ = ["ModelshareError", "Release", "__version__", "load"]
 
 if TYPE_CHECKING:
     from modelshare.errors import ModelshareError
+    from modelshare.loading import load
     from modelshare.release import Release
 
 
@@ -31,4 +33,8 @@ def __getattr__(name: str) -> Any:
         from modelshare.errors import ModelshareError
 
         return ModelshareError
+    if name == "load":
+        from modelshare.loading import load
+
+        return load
     raise AttributeError(f"module 'modelshare' has no attribute {name!r}")

@@ -1,8 +1,10 @@
 """The runnable usage example shipped in every release (``examples/predict.py``).
 
-It loads the model with skops alone, predicts on a few rows of real data and checks that the
-predictions are the ones recorded when the release was saved. ``Release.save`` runs it in a
-fresh process; a failure stops the save.
+It loads the model with the framework's own tools alone, predicts on a few rows of real data
+and checks that the predictions are the ones recorded when the release was saved.
+``Release.save`` runs it in a fresh process; a failure stops the save. This module writes the
+scikit-learn script (skops) and runs any release's script; the PyTorch and transformers
+scripts are in :mod:`modelshare.models.scripts`.
 
 Example:
     >>> print(example_script("penguin-species", rows, expected, trusted, "classification"))
@@ -10,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -97,16 +100,24 @@ expected = {expected!r}
 '''
 
 
-def run_example(release_dir: Path) -> None:
+def run_example(release_dir: Path, *import_roots: Path) -> None:
     """Run the release's example in a fresh Python process; raise if it fails.
+
+    ``import_roots`` are folders the model's own code is imported from (a class defined in
+    the author's project, not installed): they are put on the process's ``PYTHONPATH``.
 
     Example:
         >>> run_example(Path("releases/penguin-species"))
     """
+    env = dict(os.environ)
+    if import_roots:
+        paths = [str(root) for root in import_roots]
+        env["PYTHONPATH"] = os.pathsep.join([*paths, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     try:
         result = subprocess.run(
             [sys.executable, EXAMPLE_PATH],
             cwd=release_dir,
+            env=env,
             capture_output=True,
             text=True,
             timeout=EXAMPLE_TIMEOUT_SECONDS,

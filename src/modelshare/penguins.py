@@ -82,6 +82,4 @@ def train_penguin_classifier() -> PenguinExample:
         random_state=SEED,
     )
     model = penguin_pipeline().fit(X_train, y_train)
-    return PenguinExample(
-        model, X_train, y_train, X_test, y_test, later[features], later[TARGET]
-    )
+    return PenguinExample(model, X_train, y_train, X_test, y_test, later[features], later[TARGET])

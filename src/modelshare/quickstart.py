@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from modelshare.penguins import HELD_OUT_YEAR, SEED, TARGET, TEST_SIZE, train_penguin_classifier
+from modelshare.penguins import (
+    CATEGORICAL_FEATURES,
+    HELD_OUT_YEAR,
+    NUMERIC_FEATURES,
+    SEED,
+    TARGET,
+    TEST_SIZE,
+    train_penguin_classifier,
+)
 from modelshare.release import Bundle, Release
 
 DEFAULT_OUT = Path("releases/penguin-species")
@@ -104,6 +112,12 @@ def quickstart_release() -> Release:
         "none applied: every measurement lies in a plausible range for adult penguins, "
         "so no row was removed; missing measurements are imputed by the model",
         rows_removed=0,
+    )
+    release.add_step(
+        "feature selector",
+        "chosen by hand: every measurement plus island and sex; `year` is left out because "
+        "the seasons define the training and evaluation sets",
+        columns=[*NUMERIC_FEATURES, *CATEGORICAL_FEATURES],
     )
     release.waive("ethics.fairness", "no human data: the model classifies penguins")
     release.model(example.model)

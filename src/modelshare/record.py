@@ -143,22 +143,87 @@ class Hyperparameter(_Model):
     non_default: bool = False
 
 
+Framework = Literal["scikit-learn", "pytorch", "transformers"]
+WeightsFormat = Literal["skops", "safetensors"]
+
+
+class BlockFacts(_Model):
+    """One top-level block of a network: a child module or a parameter held directly."""
+
+    name: str
+    type: str = Field(description="class name, or 'Parameter' for a tensor held directly")
+    parameters: int
+
+
+class ArchitectureFacts(_Model):
+    """A network's module tree, summarised."""
+
+    layers: dict[str, int] = Field(description="leaf layer type -> how many the network holds")
+    blocks: list[BlockFacts] = Field(default_factory=list, description="top-level, in order")
+    total_parameters: int
+    trainable_parameters: int
+    dtype: str = Field(description="parameter dtype, e.g. 'float32'; several joined by ', '")
+    input_shape: list[int] | None = Field(None, description="shape of one input example")
+
+
+class OptimizerFacts(_Model):
+    """The optimizer as read from the object used in training."""
+
+    name: str = Field(description="class name, e.g. 'Adam'")
+    path: str = Field(description="module path of the class")
+    settings: dict[str, Any] = Field(default_factory=dict, description="its default settings")
+    groups: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="per parameter group: its size and the settings that differ from `settings`",
+    )
+
+
+class TrainingFacts(_Model):
+    """How a network was trained: given with ``Release.training``, dropout read from the model."""
+
+    optimizer: OptimizerFacts | None = None
+    epochs: int | None = None
+    batch_size: int | None = None
+    early_stopping: str | None = Field(None, description="the rule, and where training stopped")
+    seed: int | None = None
+    dropout: dict[str, float] = Field(
+        default_factory=dict, description="dropout layer -> probability, read from the model"
+    )
+    details: dict[str, Any] = Field(default_factory=dict, description="anything else given")
+
+
 class ModelFacts(_Model):
     """The model as read from the fitted object."""
 
-    framework: Literal["scikit-learn"]
-    estimator: str = Field(description="class name of the final estimator")
+    framework: Framework
+    estimator: str = Field(description="class name of the final estimator or network")
     estimator_path: str = Field(description="module path of the final estimator's class")
     task: Literal["classification", "regression"]
-    steps: list[str] = Field(default_factory=list, description="pipeline outline, in order")
+    steps: list[str] = Field(
+        default_factory=list, description="pipeline outline, or a network's top-level blocks"
+    )
     hyperparameters: list[Hyperparameter] = Field(default_factory=list)
     classes: list[str] | None = None
     feature_names_in: list[str] | None = None
     file: str = "model.skops"
+    format: WeightsFormat = "skops"
     size_bytes: int = 0
     trusted_types: list[str] = Field(
         default_factory=list, description="types skops.io.load must be told to trust"
     )
+    library_name: str | None = Field(None, description="the Hub's library id, when it has one")
+    pipeline_tag: str | None = Field(None, description="the Hub's task id")
+    tags: list[str] = Field(default_factory=list, description="Hub tags for this kind of model")
+    base_model: str | None = Field(None, description="Hub id of the model it was fine-tuned from")
+    config: dict[str, Any] | None = Field(None, description="config.json as written")
+    hub_mixin: bool = Field(
+        False, description="the class uses PyTorchModelHubMixin: Class.from_pretrained loads it"
+    )
+    rebuildable: bool = Field(
+        False, description="PyTorch: the class built from config.json holds the saved tensors"
+    )
+    architecture: ArchitectureFacts | None = None
+    training: TrainingFacts | None = None
 
 
 class Metric(_Model):

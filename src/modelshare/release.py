@@ -1,5 +1,8 @@
 """``Release``: the builder used from training code, and ``Bundle``: an opened release.
 
+The model is a fitted scikit-learn estimator or Pipeline, a PyTorch ``nn.Module`` or a
+transformers model with its tokenizer; :mod:`modelshare.models` holds one adapter per framework.
+
 Example:
     >>> rel = Release("penguin-species", version="1.0.0", license="mit", authors=["A. Author"])
     >>> rel.describe(intended_use="Teaching.", out_of_scope="Field identification.")
@@ -13,25 +16,30 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from pydantic import ValidationError
 from rich.console import Console
 
 from modelshare import __version__
 from modelshare.card.render import render_card, slug
-from modelshare.data import as_frame, as_target, check_same_length, dataset_facts
+from modelshare.data import as_target, check_same_length, dataset_facts
 from modelshare.environment import capture_environment, requirements_txt
 from modelshare.errors import ModelshareError
 from modelshare.evaluate.metrics import Scores, score_model
 from modelshare.evaluate.plots import confusion_matrix_png
-from modelshare.examples import EXAMPLE_PATH, example_rows, example_script, run_example
+from modelshare.examples import EXAMPLE_PATH, example_rows, run_example
 from modelshare.fsutil import atomic_directory, ensure_free_target
-from modelshare.models import sklearn as adapter
-from modelshare.preprocessing import describe_preprocessing
+from modelshare.manifest import write_manifest
+from modelshare.models import CONVERT_HINT, adapter_for
+from modelshare.models.base import ModelAdapter
+from modelshare.models.sklearn import load_model
+from modelshare.models.training import optimizer_facts
 from modelshare.record import (
     HUMAN_FACT_FIELDS,
     DatasetFacts,
@@ -42,7 +50,9 @@ from modelshare.record import (
     Provenance,
     ReleaseRecord,
     SplitRecord,
+    TrainingFacts,
 )
+from modelshare.safety import scan_file
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
@@ -84,26 +94,27 @@ def _one_line(error: ValidationError) -> str:
 
 @dataclass
 class _Dataset:
-    """A dataset as given, measured at save time when the model's task is known."""
+    """A dataset as given; measured at save time, read the way the attached model reads it."""
 
     X: Any
-    y: Any
+    y: pd.Series
     name: str
     provenance: Provenance | None = None
     file: Path | None = None
 
-    def facts(self, task: str) -> DatasetFacts:
-        """The measured facts of this dataset for a model of the given task."""
+    def facts(self, frame: pd.DataFrame, task: str) -> DatasetFacts:
+        """The measured facts of this dataset, read as ``frame``, for a model of ``task``."""
         return dataset_facts(
-            self.X, self.y, self.name, provenance=self.provenance, file=self.file, task=task
+            frame, self.y, self.name, provenance=self.provenance, file=self.file, task=task
         )
 
 
 @dataclass
 class _Evaluation:
-    """An evaluation dataset with the scores measured on it."""
+    """An evaluation dataset, as the model read it, with the scores measured on it."""
 
     data: _Dataset
+    frame: pd.DataFrame
     split: str
     scores: Scores
 
@@ -135,7 +146,8 @@ class Release:
         self._training: _Dataset | None = None
         self._split: SplitRecord | None = None
         self._declared_steps: list[PreprocessingStep] = []
-        self._model: Any = None
+        self._adapter: ModelAdapter | None = None
+        self._procedure: TrainingFacts | None = None
         self._evaluations: list[_Evaluation] = []
 
     def describe(self, **facts: str | None) -> Release:
@@ -231,14 +243,54 @@ class Release:
         )
         return self
 
-    def model(self, model: Any) -> Release:
-        """Attach the fitted model (a scikit-learn estimator or Pipeline).
+    def model(self, model: Any, **options: Any) -> Release:
+        """Attach the fitted model, with what its framework needs to describe it.
+
+        - scikit-learn: a fitted estimator or Pipeline (or the path of a skops file).
+        - PyTorch: any ``torch.nn.Module`` with ``task="classification"`` or
+          ``"regression"``, ``config=`` (the arguments that rebuild it; a
+          ``PyTorchModelHubMixin`` class or a module with a ``config`` dict supplies its own),
+          ``classes=`` (labels of the outputs, in order) and ``pipeline_tag=`` (the Hub task).
+        - transformers: the model with ``tokenizer=``; ``task``, ``classes`` and
+          ``base_model`` default from its configuration.
 
         Example:
             >>> rel.model(pipeline)
+            >>> rel.model(net, task="classification", config={"width": 16}, classes=species)
+            >>> rel.model(bert, tokenizer=tokenizer)
         """
-        adapter.check_supported(model)
-        self._model = model
+        self._adapter = adapter_for(model, **options)
+        return self
+
+    def training(
+        self,
+        *,
+        optimizer: Any = None,
+        epochs: int | None = None,
+        batch_size: int | None = None,
+        early_stopping: str | None = None,
+        seed: int | None = None,
+        **details: Any,
+    ) -> Release:
+        """Record how the model was trained: the optimizer used (its settings are read from
+        it), epochs, batch size, the early-stopping rule, the seed, and any other detail.
+        Dropout is read from the model itself.
+
+        Example:
+            >>> rel.training(optimizer=optimizer, epochs=20, batch_size=32, seed=0,
+            ...              early_stopping="patience 3 on validation loss", loss="cross-entropy")
+        """
+        try:
+            self._procedure = TrainingFacts(
+                optimizer=optimizer_facts(optimizer) if optimizer is not None else None,
+                epochs=epochs,
+                batch_size=batch_size,
+                early_stopping=early_stopping,
+                seed=seed,
+                details=details,
+            )
+        except ValidationError as error:
+            raise ModelshareError(f"training(): {_one_line(error)}") from error
         return self
 
     def evaluate(
@@ -249,19 +301,28 @@ class Release:
         dataset: str,
         split: str = "test",
         file: str | Path | None = None,
+        predict: Callable[[Any], Any] | None = None,
     ) -> Release:
         """Measure the model on one evaluation dataset; call once per dataset.
 
+        ``X`` takes the model's inputs: a DataFrame or array (scikit-learn), a tensor or
+        array (PyTorch), texts (transformers). ``predict``, for PyTorch and transformers,
+        replaces the model's own outputs: it gets the inputs in that form and returns labels,
+        class scores or values.
+
         Example:
             >>> rel.evaluate(X_test, y_test, dataset="penguins-test")
+            >>> rel.evaluate(images, labels, dataset="digits-test", predict=lambda x: net(x / 255))
         """
-        if self._model is None:
-            raise ModelshareError("call model() before evaluate(): there is no model to evaluate")
+        adapter = self._attached()
         if any(e.data.name == dataset for e in self._evaluations):
             raise ModelshareError(f"dataset {dataset!r} was already evaluated; use another name")
         measured = self._given(X, y, dataset, None, file)
-        scores = score_model(self._model, measured.X, measured.y, self._task, dataset=dataset)
-        self._evaluations.append(_Evaluation(measured, split, scores))
+        frame = adapter.features(measured.X)
+        predictor = adapter.predictor(predict)
+        _check_labels(getattr(predictor, "classes_", None), measured.y, dataset)
+        scores = score_model(predictor, frame, measured.y, adapter.task, dataset=dataset)
+        self._evaluations.append(_Evaluation(measured, frame, split, scores))
         return self
 
     def waive(self, item: str, reason: str) -> Release:
@@ -289,8 +350,8 @@ class Release:
         """
         target = Path(path)
         ensure_free_target(target, overwrite=overwrite)
-        if self._model is None:
-            raise ModelshareError("no model: call model(fitted_estimator) before save()")
+        if self._adapter is None:
+            raise ModelshareError("no model: call model(fitted_model) before save()")
         if self._training is None:
             raise ModelshareError("no training data: call training_data(X, y, name=...) first")
         with atomic_directory(target, overwrite=overwrite) as staging:
@@ -303,35 +364,46 @@ class Release:
     def _given(
         self, X: Any, y: Any, name: str, provenance: Provenance | None, file: str | Path | None
     ) -> _Dataset:
-        """X and y as frames, checked to describe the same rows."""
-        frame, target = as_frame(X), as_target(y)
-        check_same_length(frame, target, name)
-        return _Dataset(frame, target, name, provenance, Path(file) if file else None)
+        """X as given and y as a Series, checked to describe the same rows."""
+        target = as_target(y)
+        check_same_length(X, target, name)
+        return _Dataset(X, target, name, provenance, Path(file) if file else None)
+
+    def _attached(self) -> ModelAdapter:
+        """The adapter of the attached model."""
+        if self._adapter is None:
+            raise ModelshareError("call model() first: the data is read the way the model reads it")
+        return self._adapter
 
     @property
     def _task(self) -> str:
         """The model's task: classification or regression."""
-        return adapter.task_of(self._model)
+        return self._attached().task
 
     def _write(self, staging: Path) -> ReleaseRecord:
         """Write every file of the release into ``staging``; return the record."""
-        model_file = staging / "model.skops"
-        trusted = adapter.save_model(self._model, model_file)
-        model_facts = adapter.describe_model(self._model).model_copy(
-            update={"size_bytes": model_file.stat().st_size, "trusted_types": trusted}
-        )
+        adapter = self._attached()
+        assert self._training is not None
+        training_frame = adapter.features(self._training.X)
+        model_facts = adapter.save(staging)
+        _refuse_pickled_weights(staging / model_facts.file)
+        model_facts = model_facts.model_copy(update={"training": self._training_facts()})
         record = self._record(
-            model_facts, [self._evaluation_result(e, staging) for e in self._evaluations]
+            model_facts,
+            self._training.facts(training_frame, adapter.task),
+            [self._evaluation_result(e, staging) for e in self._evaluations],
         )
-        example = self._example(record)
         (staging / "examples").mkdir()
+        rows = example_rows(self._evaluations[0].frame if self._evaluations else training_frame)
+        example = adapter.example(self.name, rows, record.model, staging)
         (staging / EXAMPLE_PATH).write_text(example, encoding="utf-8")
         (staging / REQUIREMENTS_FILE).write_text(
             requirements_txt(record.environment.packages), encoding="utf-8"
         )
         (staging / RECORD_FILE).write_text(record.model_dump_json(indent=2), encoding="utf-8")
         (staging / CARD_FILE).write_text(render_card(record, example), encoding="utf-8")
-        run_example(staging)
+        run_example(staging, *adapter.import_roots())
+        write_manifest(staging)
         return record
 
     def _evaluation_result(self, evaluation: _Evaluation, staging: Path) -> EvaluationResult:
@@ -345,7 +417,7 @@ class Release:
             )
             images.append(image)
         return EvaluationResult(
-            dataset=evaluation.data.facts(self._task),
+            dataset=evaluation.data.facts(evaluation.frame, self._task),
             split=evaluation.split,
             metrics=scores.metrics,
             labels=scores.labels,
@@ -353,29 +425,26 @@ class Release:
             images=images,
         )
 
-    def _example(self, record: ReleaseRecord) -> str:
-        """The example script: a few real rows and the predictions recorded for them."""
-        source = self._evaluations[0].data if self._evaluations else self._training
-        assert source is not None
-        rows = example_rows(source.X)
-        return example_script(
-            self.name,
-            rows,
-            self._model.predict(rows).tolist(),
-            record.model.trusted_types,
-            record.model.task,
-            named_columns=record.model.feature_names_in is not None,
-        )
+    def _training_facts(self) -> TrainingFacts | None:
+        """The procedure given with ``training()``, with the dropout read from the model."""
+        dropout = self._attached().dropout()
+        if self._procedure is None and not dropout:
+            return None
+        return (self._procedure or TrainingFacts()).model_copy(update={"dropout": dropout})
 
     def _record(
-        self, model_facts: ModelFacts, evaluations: list[EvaluationResult]
+        self,
+        model_facts: ModelFacts,
+        training_data: DatasetFacts,
+        evaluations: list[EvaluationResult],
     ) -> ReleaseRecord:
         """The release record for the measured facts."""
-        assert self._training is not None
-        seeds = dict(adapter.random_seeds(self._model))
+        adapter = self._attached()
+        seeds = adapter.seeds()
+        if self._procedure is not None and self._procedure.seed is not None:
+            seeds = {"training": self._procedure.seed, **seeds}
         if self._split is not None and self._split.random_state is not None:
             seeds = {"split": self._split.random_state, **seeds}
-        modules = adapter.model_modules(self._model) | {"skops", "pandas"}
         try:
             return ReleaseRecord(
                 modelshare_version=__version__,
@@ -387,16 +456,39 @@ class Release:
                 contact=self.contact,
                 description=self.description,
                 describe=self.facts,
-                training_data=self._training.facts(self._task),
+                training_data=training_data,
                 split=self._split,
-                preprocessing=describe_preprocessing(self._model) + self._declared_steps,
+                preprocessing=adapter.preprocessing() + self._declared_steps,
                 model=model_facts,
                 evaluation=evaluations,
-                environment=capture_environment(modules, seeds, cwd=Path.cwd()),
+                environment=capture_environment(adapter.modules(), seeds, cwd=Path.cwd()),
                 waive=self.waivers,
             )
         except ValidationError as error:
             raise ModelshareError(f"invalid release: {_one_line(error)}") from error
+
+
+def _check_labels(classes: Any, y: pd.Series, dataset: str) -> None:
+    """Refuse a dataset none of whose labels is a class of the model (class names differ)."""
+    if classes is None:
+        return
+    known = {str(label) for label in classes}
+    if not known & {str(label) for label in y.dropna().unique()}:
+        shown = ", ".join(sorted(known)[:5])
+        raise ModelshareError(
+            f"no label of dataset {dataset!r} is one of the model's classes ({shown}); pass "
+            "classes= to Release.model(...) with the label of each output, in order"
+        )
+
+
+def _refuse_pickled_weights(path: Path) -> None:
+    """Refuse weights that were written as a pickle (a class may override how it saves)."""
+    scan = scan_file(path)
+    if scan.contains_pickle or not scan.safe:
+        raise ModelshareError(
+            f"the model was saved as {path.name} in {scan.format} format, which can run code "
+            f"when loaded; {CONVERT_HINT}"
+        )
 
 
 @dataclass(frozen=True)
@@ -427,11 +519,17 @@ class Bundle:
         return cls(folder, record)
 
     def load_model(self, trusted: list[str] | None = None) -> Any:
-        """Load the model with skops, trusting the recorded types or a subset of them.
+        """Load a scikit-learn model with skops, trusting the recorded types or a subset of
+        them; :func:`modelshare.load` loads every framework.
 
         Example:
             >>> Bundle.open("releases/penguin-species").load_model()
         """
+        if self.record.model.framework != "scikit-learn":
+            raise ModelshareError(
+                f"{self.path} holds a {self.record.model.framework} model: load it with "
+                "modelshare.load(path)"
+            )
         recorded = list(self.record.model.trusted_types)
         chosen = recorded if trusted is None else list(trusted)
         extra = sorted(set(chosen) - set(recorded))
@@ -440,7 +538,7 @@ class Bundle:
                 f"trusted types not recorded for this release: {', '.join(extra)}; "
                 "you may only restrict the recorded list"
             )
-        return adapter.load_model(self.path / self.record.model.file, chosen)
+        return load_model(self.path / self.record.model.file, chosen)
 
     def print_audit_summary(self) -> None:
         """Print the one-line checklist summary of this release to stderr."""

@@ -19,11 +19,25 @@ from importlib.resources import files
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from modelshare.card.markdown import human_size, table
+from modelshare.card.network import architecture_section, configuration_section, training_section
 from modelshare.card.placeholders import fact_or_placeholder
-from modelshare.record import DatasetFacts, EvaluationResult, ReleaseRecord
+from modelshare.record import DatasetFacts, EvaluationResult, ModelFacts, ReleaseRecord
 
-LIBRARY_NAME = "sklearn"
-PIPELINE_TAGS = {"classification": "tabular-classification", "regression": "tabular-regression"}
+MODEL_INDEX_FALLBACK_TASK = "other"
+"""The Hub's task id for results of a model whose task has no more precise id."""
+
+LOADED_WITH = {
+    "scikit-learn": "it loads the model with skops alone.",
+    "pytorch": (
+        "it loads the weights with safetensors into the model's own class and compares its "
+        "outputs with those recorded in `examples/expected.safetensors`."
+    ),
+    "transformers": (
+        "it loads the model and its tokenizer with transformers' Auto classes alone and "
+        "compares the outputs with those recorded in `examples/expected.safetensors`."
+    ),
+}
+"""How each framework's example loads the model, as the card says it."""
 
 
 def slug(text: str) -> str:
@@ -37,11 +51,12 @@ def slug(text: str) -> str:
 
 
 def card_data(record: ReleaseRecord) -> ModelCardData:
-    """The card's YAML metadata: license, library, tags, datasets, metrics, model-index."""
-    task = PIPELINE_TAGS[record.model.task]
+    """The card's YAML metadata: license, library, tags, base model, datasets, metrics and
+    model-index."""
+    model = record.model
     results = [
         EvalResult(
-            task_type=task,
+            task_type=model.pipeline_tag or MODEL_INDEX_FALLBACK_TASK,
             dataset_type=slug(evaluation.dataset.name),
             dataset_name=evaluation.dataset.name,
             dataset_split=evaluation.split,
@@ -56,9 +71,10 @@ def card_data(record: ReleaseRecord) -> ModelCardData:
     metric_types = list(dict.fromkeys(result.metric_type for result in results))
     return ModelCardData(
         license=record.license.lower() if record.license else None,
-        library_name=LIBRARY_NAME,
-        pipeline_tag=task,
-        tags=["modelshare", "sklearn", "skops", task],
+        library_name=model.library_name,
+        pipeline_tag=model.pipeline_tag,
+        tags=["modelshare", *model.tags],
+        base_model=model.base_model,
         datasets=[slug(record.training_data.name)],
         metrics=metric_types or None,
         model_name=record.name,
@@ -72,8 +88,9 @@ def details_section(record: ReleaseRecord) -> str:
     rows = [
         ["Version", record.version],
         ["Model type", f"{model.estimator} ({model.framework}), {model.task}"],
-        ["Task", PIPELINE_TAGS[model.task]],
-        ["Weights", f"`{model.file}` (skops format, {human_size(model.size_bytes)})"],
+        ["Task", model.pipeline_tag or model.task],
+        ["Weights", f"`{model.file}` ({model.format} format, {human_size(model.size_bytes)})"],
+        *_network_rows(model),
         ["Released", record.created_at.date().isoformat()],
     ]
     authors = f"**Developed by:** {', '.join(record.authors)}" if record.authors else None
@@ -87,20 +104,54 @@ def details_section(record: ReleaseRecord) -> str:
     )
 
 
+def _network_rows(model: ModelFacts) -> list[list[str]]:
+    """Details rows only a network has: its size and the model it was fine-tuned from."""
+    rows = []
+    if model.architecture:
+        architecture = model.architecture
+        rows.append(
+            [
+                "Parameters",
+                f"{architecture.total_parameters:,} "
+                f"({architecture.trainable_parameters:,} trainable, {architecture.dtype})",
+            ]
+        )
+    if model.base_model:
+        rows.append(["Base model", f"`{model.base_model}`"])
+    return rows
+
+
 def get_started_section(record: ReleaseRecord, example_code: str) -> str:
-    """How to load the model: the tested example and the trust list skops needs."""
-    trusted = "\n".join(f"- `{name}`" for name in record.model.trusted_types) or "- (none)"
-    return "\n\n".join(
-        [
-            "Install the exact environment with `pip install -r requirements.txt`, then run "
-            f"`python {record.example}` from the release folder. The example below was run "
-            "when the release was saved; it loads the model with skops alone.",
-            f"```python\n{example_code.strip()}\n```",
+    """How to load the model: the tested example, and what loading needs beyond it."""
+    model = record.model
+    parts = [
+        "Install the exact environment with `pip install -r requirements.txt`, then run "
+        f"`python {record.example}` from the release folder. The example below was run "
+        f"when the release was saved; {LOADED_WITH[model.framework]}",
+        f"```python\n{example_code.strip()}\n```",
+    ]
+    if model.format == "skops":
+        trusted = "\n".join(f"- `{name}`" for name in model.trusted_types) or "- (none)"
+        parts += [
             "`skops.io.load` must be told to trust these types, which the model needs beyond "
             "skops' defaults (review them before loading a model you did not train):",
             trusted,
         ]
-    )
+    elif model.framework == "pytorch" and not model.rebuildable:
+        parts.append(
+            f"`{model.estimator}` cannot be rebuilt from `config.json` alone: build the network "
+            "as in training, then load the weights with "
+            '`safetensors.torch.load_model(model, "model.safetensors")`.'
+        )
+    else:
+        needs_class = model.framework == "pytorch" and not model.hub_mixin
+        argument = f", model_class={model.estimator}" if needs_class else ""
+        parts.append(
+            f"From Python, `modelshare.load(folder{argument})` loads it too, after checking "
+            "every file against `manifest.json` and refusing any file that could run code "
+            "when loaded."
+        )
+    return "\n\n".join(parts)
 
 
 def class_balance(data: DatasetFacts) -> str:
@@ -211,8 +262,34 @@ def preprocessing_section(record: ReleaseRecord) -> str:
 
 
 def training_procedure_section(record: ReleaseRecord) -> str:
-    """The pipeline outline, the final estimator's hyperparameters and the seeds."""
+    """The model's structure, its hyperparameters or configuration, how it was trained and
+    the seeds."""
     model = record.model
+    seeds = record.environment.seeds
+    seed_text = (
+        ", ".join(f"`{where}` = {value}" for where, value in seeds.items())
+        if seeds
+        else "none recorded"
+    )
+    if model.architecture is None:
+        parts = [_pipeline_text(model)]
+        if model.training:
+            parts += ["### Training", training_section(model, network=False)]
+    else:
+        parts = [
+            f"Network: `{model.estimator}` (`{model.estimator_path}`).",
+            "### Architecture",
+            architecture_section(model.architecture),
+            "### Configuration",
+            configuration_section(model.hyperparameters),
+            "### Training",
+            training_section(model, network=True),
+        ]
+    return "\n\n".join([*parts, f"Random seeds: {seed_text}."])
+
+
+def _pipeline_text(model: ModelFacts) -> str:
+    """A scikit-learn model: its pipeline outline and the final estimator's hyperparameters."""
     outline = " → ".join(f"`{step}`" for step in model.steps) or f"`{model.estimator}`"
     rows = [
         [
@@ -223,12 +300,6 @@ def training_procedure_section(record: ReleaseRecord) -> str:
         ]
         for h in model.hyperparameters
     ]
-    seeds = record.environment.seeds
-    seed_text = (
-        ", ".join(f"`{where}` = {value}" for where, value in seeds.items())
-        if seeds
-        else "none recorded"
-    )
     return "\n\n".join(
         [
             f"Pipeline: {outline}",
@@ -236,7 +307,6 @@ def training_procedure_section(record: ReleaseRecord) -> str:
             "### Hyperparameters",
             "Hyperparameters set to a non-default value are in bold.",
             table(["Hyperparameter", "Value", "Default", "Changed"], rows),
-            f"Random seeds: {seed_text}.",
         ]
     )
 

@@ -1,1 +1,101 @@
-"""Model adapters, one module per framework: check, describe, save and load a fitted model."""
+"""Model adapters, one module per framework: check, describe, save and load a fitted model.
+
+:func:`adapter_for` picks the adapter by the model's class without importing a framework the
+model does not come from, so a scikit-learn release never imports torch.
+
+Example:
+    >>> adapter_for(pipeline).framework
+    'scikit-learn'
+    >>> adapter_for(net, task="classification", config={"width": 8}).framework
+    'pytorch'
+    >>> adapter_for(bert, tokenizer=tokenizer).framework
+    'transformers'
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from modelshare.errors import ModelshareError
+from modelshare.models.base import ModelAdapter
+
+SUPPORTED_MODELS = (
+    "fitted scikit-learn estimators and Pipelines (classifiers and regressors), "
+    "PyTorch networks (torch.nn.Module) and transformers models (PreTrainedModel) "
+    "with their tokenizer"
+)
+"""Every kind of model a release accepts, as quoted in error messages."""
+
+CONVERT_HINT = (
+    "a release holds only formats that cannot run code: convert a PyTorch checkpoint with "
+    "`modelshare convert CHECKPOINT --config CONFIG --out DIR`, or save a scikit-learn model "
+    "with skops: skops.io.dump(model, 'model.skops')"
+)
+
+
+def adapter_for(model: Any, **options: Any) -> ModelAdapter:
+    """The adapter for a fitted model; ``options`` go to it (``task``, ``config``,
+    ``classes``, ``tokenizer``…). A path is read as a skops model file.
+
+    Example:
+        >>> adapter_for({"weights": [1, 2]})
+        Traceback (most recent call last):
+        ...
+        modelshare.errors.ModelshareError: unsupported model type 'builtins.dict': ...
+    """
+    if isinstance(model, (str, os.PathLike)):
+        model = model_from_file(Path(model))
+    if _comes_from(model, "transformers"):
+        from modelshare.models.transformers import TransformersAdapter
+
+        return TransformersAdapter(model, **options)
+    if _comes_from(model, "torch"):
+        from modelshare.models.pytorch import PyTorchAdapter
+
+        return PyTorchAdapter(model, **options)
+    if _comes_from(model, "sklearn"):
+        from modelshare.models.sklearn import SklearnAdapter
+
+        if options:
+            raise ModelshareError(
+                f"a scikit-learn model takes no options; got {', '.join(sorted(options))}"
+            )
+        return SklearnAdapter(model)
+    kind = f"{type(model).__module__}.{type(model).__qualname__}"
+    raise ModelshareError(
+        f"unsupported model type '{kind}': modelshare supports {SUPPORTED_MODELS}"
+    )
+
+
+def model_from_file(path: Path) -> Any:
+    """A scikit-learn model read from a skops file; a pickle (raw, joblib or a PyTorch
+    checkpoint) is refused by content, pointing to ``modelshare convert`` or skops.
+
+    Example:
+        >>> model_from_file(Path("my_awesome_model.pth"))
+        Traceback (most recent call last):
+        ...
+        modelshare.errors.ModelshareError: my_awesome_model.pth is a pytorch file, ...
+    """
+    from modelshare.safety import scan_file
+
+    scan = scan_file(path)
+    if scan.contains_pickle:
+        raise ModelshareError(
+            f"{path.name} is a {scan.format} file, which runs code when loaded; {CONVERT_HINT}"
+        )
+    if scan.format == "safetensors":
+        raise ModelshareError(
+            f"{path.name} holds weights only: load them into the model's class and pass the "
+            "model to Release.model(...) from Python"
+        )
+    from modelshare.models.sklearn import load_model_file
+
+    return load_model_file(path)
+
+
+def _comes_from(model: Any, package: str) -> bool:
+    """Whether a class of the model's type hierarchy is defined in ``package``."""
+    return any(cls.__module__.partition(".")[0] == package for cls in type(model).__mro__)

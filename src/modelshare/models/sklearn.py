@@ -15,15 +15,12 @@ Example:
 
 from __future__ import annotations
 
-import bz2
-import lzma
+import inspect
 import numbers
-import pickletools
 import pydoc
 import sys
 import zipfile
-import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,9 +31,13 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from modelshare.data import as_frame
 from modelshare.errors import ModelshareError
-from modelshare.preprocessing import constructor_params, qualified_name
+from modelshare.examples import example_script
+from modelshare.models.base import TABULAR_PIPELINE_TAGS, ModelAdapter
+from modelshare.preprocessing import constructor_params, describe_preprocessing, qualified_name
 from modelshare.record import ModelFacts
+from modelshare.safety import is_pickle_content
 
 SUPPORTED = "fitted scikit-learn estimators and Pipelines (classifiers and regressors)"
 """What this adapter accepts, as quoted in its error messages."""
@@ -52,19 +53,9 @@ FITTED_PARTS = ("transformers_", "estimators_", "estimator_", "best_estimator_",
 
 SKOPS_HINT = "save the model with skops: skops.io.dump(model, 'model.skops')"
 ZIP_MAGIC = b"PK\x03\x04"
-PICKLE_PROTOCOL_2_PLUS = b"\x80"
-SNIFF_BYTES = 1 << 16
-
-COMPRESSED_FORMATS: tuple[tuple[bytes, Callable[[], Any]], ...] = (
-    (b"\x1f\x8b", lambda: zlib.decompressobj(wbits=31)),  # gzip
-    (b"BZh", bz2.BZ2Decompressor),
-    (b"\xfd7zXZ\x00", lzma.LZMADecompressor),  # xz
-    (b"]\x00\x00", lzma.LZMADecompressor),  # legacy lzma
-    (b"x", zlib.decompressobj),  # zlib, as joblib writes it
-)
-"""Magic bytes of the compressions joblib uses, with a decompressor for each."""
 
 Task = Literal["classification", "regression"]
+MODEL_FILE = "model.skops"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -128,15 +119,19 @@ def describe_model(model: Any) -> ModelFacts:
     check_supported(model)
     final = _final_estimator(model)
     names = getattr(model, "feature_names_in_", None)
+    task = task_of(model)
     return ModelFacts(
         framework="scikit-learn",
         estimator=type(final).__name__,
         estimator_path=qualified_name(type(final)),
-        task=task_of(model),
+        task=task,
         steps=_outline(model),
         hyperparameters=constructor_params(final),
         classes=[str(label) for label in model.classes_] if is_classifier(model) else None,
         feature_names_in=[str(name) for name in names] if names is not None else None,
+        library_name="sklearn",
+        pipeline_tag=TABULAR_PIPELINE_TAGS[task],
+        tags=["sklearn", "skops", TABULAR_PIPELINE_TAGS[task]],
     )
 
 
@@ -266,9 +261,9 @@ def load_model_file(path: Path) -> Any:
     refused = [name for name in needed if not _is_library_class(name)]
     if refused:
         raise ModelshareError(
-            f"{path.name} needs types that are not scikit-learn, numpy or scipy classes: "
-            f"{', '.join(refused)}; load it with skops.io.load(path, trusted=[...]) only if "
-            "you trust its source"
+            f"{path.name} needs types that are neither scikit-learn, numpy or scipy classes "
+            f"nor scikit-learn functions: {', '.join(refused)}; load it with "
+            "skops.io.load(path, trusted=[...]) only if you trust its source"
         )
     return skops.io.load(path, trusted=needed)
 
@@ -277,13 +272,11 @@ def _needed_types(path: Path) -> list[str]:
     """The untrusted types of a skops file; a ModelshareError if the file is not one."""
     if not path.is_file():
         raise ModelshareError(f"model file not found: {path}")
+    if is_pickle_content(path):
+        raise ModelshareError(f"{path.name} is a pickle, which runs code when loaded; {SKOPS_HINT}")
     with path.open("rb") as file:
-        head = file.read(SNIFF_BYTES)
-    if not head.startswith(ZIP_MAGIC):
-        if _is_pickle(path, head):
-            raise ModelshareError(
-                f"{path.name} is a pickle, which runs code when loaded; {SKOPS_HINT}"
-            )
+        head = file.read(len(ZIP_MAGIC))
+    if head != ZIP_MAGIC:
         raise ModelshareError(f"{path.name} is not a skops file; {SKOPS_HINT}")
     try:
         return sorted(skops.io.get_untrusted_types(file=path))
@@ -293,35 +286,76 @@ def _needed_types(path: Path) -> list[str]:
         ) from None
 
 
-def _is_pickle(path: Path, head: bytes) -> bool:
-    """Pickle protocol 2 or later (raw or joblib-compressed), or a protocol 0/1 pickle."""
-    return (
-        head.startswith(PICKLE_PROTOCOL_2_PLUS)
-        or _decompressed(head).startswith(PICKLE_PROTOCOL_2_PLUS)
-        or _parses_as_pickle(path)
-    )
-
-
-def _decompressed(head: bytes) -> bytes:
-    """The start of the decompressed content, when the head starts with a known compression."""
-    for magic, decompressor in COMPRESSED_FORMATS:
-        if head.startswith(magic):
-            try:
-                return decompressor().decompress(head)
-            except (zlib.error, lzma.LZMAError, OSError, EOFError):
-                return b""
-    return b""
-
-
-def _parses_as_pickle(path: Path) -> bool:
-    """Whether the file reads as a stream of pickle opcodes ending in STOP (nothing is run)."""
-    with path.open("rb") as file:
-        try:
-            return any(opcode.name == "STOP" for opcode, _, _ in pickletools.genops(file))
-        except ValueError:
-            return False
-
-
 def _is_library_class(type_name: str) -> bool:
-    """Whether a dotted name is a scikit-learn, numpy or scipy class (only those get imported)."""
-    return type_name.split(".")[0] in TRUSTED_PACKAGES and isinstance(pydoc.locate(type_name), type)
+    """Whether a dotted name is a scikit-learn, numpy or scipy class, or a scikit-learn
+    function such as the ``f_classif`` score of a feature selector (only those get imported)."""
+    package = type_name.split(".")[0]
+    if package not in TRUSTED_PACKAGES:
+        return False
+    found = pydoc.locate(type_name)
+    return isinstance(found, type) or (package == "sklearn" and inspect.isfunction(found))
+
+
+# ---------------------------------------------------------------------------------------------
+# The adapter a release uses
+
+
+class SklearnAdapter(ModelAdapter):
+    """A fitted scikit-learn estimator or Pipeline, saved with skops as ``model.skops``.
+
+    Example:
+        >>> adapter = SklearnAdapter(example.model)
+        >>> adapter.save(Path("staging")).trusted_types
+        ['numpy.dtype']
+    """
+
+    framework = "scikit-learn"
+
+    def __init__(self, model: Any) -> None:
+        check_supported(model)
+        super().__init__(model)
+
+    @property
+    def task(self) -> Task:
+        return task_of(self.model)
+
+    def features(self, X: Any) -> Any:
+        return as_frame(X)
+
+    def predictor(self, predict: Any = None) -> Any:
+        """The model itself: a scikit-learn estimator is its own predictor."""
+        if predict is not None:
+            raise ModelshareError(
+                "predict= is for PyTorch and transformers models; a scikit-learn model "
+                "predicts with its own predict()"
+            )
+        return self.model
+
+    def describe(self) -> ModelFacts:
+        return describe_model(self.model)
+
+    def preprocessing(self) -> list[Any]:
+        return describe_preprocessing(self.model)
+
+    def modules(self) -> set[str]:
+        return model_modules(self.model) | {"pandas"}
+
+    def seeds(self) -> dict[str, int]:
+        return random_seeds(self.model)
+
+    def save(self, folder: Path) -> ModelFacts:
+        path = folder / MODEL_FILE
+        trusted = save_model(self.model, path)
+        return self.describe().model_copy(
+            update={"size_bytes": path.stat().st_size, "trusted_types": trusted}
+        )
+
+    def example(self, name: str, rows: Any, facts: ModelFacts, folder: Path) -> str:
+        return example_script(
+            name,
+            rows,
+            self.model.predict(rows).tolist(),
+            facts.trusted_types,
+            facts.task,
+            named_columns=facts.feature_names_in is not None,
+        )

@@ -1,0 +1,429 @@
+"""The PyTorch adapter: any ``torch.nn.Module``, saved as ``model.safetensors`` + ``config.json``.
+
+A class that uses huggingface_hub's ``PyTorchModelHubMixin`` is saved by the mixin's own
+``save_pretrained``, so ``MyModel.from_pretrained(release_dir)`` loads the release; any other
+module is saved with ``safetensors.torch.save_model`` (which stores tied weights once) and the
+configuration given, in the same layout. Inputs are tensors (or arrays, or a DataFrame of
+numeric columns) with one example per row; the card measures them flattened.
+
+Example:
+    >>> adapter = PyTorchAdapter(model, task="classification", classes=["a", "b"])
+    >>> frame = adapter.features(torch.rand(8, 4))
+    >>> adapter.predictor().predict(frame)[:2]
+    array(['b', 'a'], dtype='<U1')
+    >>> adapter.save(Path("staging")).file
+    'model.safetensors'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import inspect
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from huggingface_hub import PyTorchModelHubMixin
+from safetensors.torch import load_model, save_file, save_model
+from torch import nn
+
+from modelshare.data import as_frame
+from modelshare.errors import ModelshareError
+from modelshare.models.base import TABULAR_PIPELINE_TAGS, ModelAdapter, Task, check_task
+from modelshare.models.networks import (
+    as_numpy,
+    config_hyperparameters,
+    constructor_defaults,
+    dropout_layers,
+    first_tensor,
+    import_root,
+    importable_class,
+    inference,
+    outline,
+    predicted_outputs,
+    run_in_batches,
+    saved_shapes,
+    summarize,
+)
+from modelshare.models.predictors import default_classes, predictor_for
+from modelshare.models.scripts import EXPECTED_FILE, pytorch_example
+from modelshare.preprocessing import qualified_name
+from modelshare.record import ModelFacts
+from modelshare.safety import safe_torch_load
+
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+SAMPLE_ROWS = 2
+"""Rows of the first data seen, kept to learn the shape of the model's outputs."""
+REASON_CHARS = 200
+"""How much of torch's error an error message quotes."""
+
+
+class PyTorchAdapter(ModelAdapter):
+    """A ``torch.nn.Module`` with its configuration, task and class labels.
+
+    ``config`` is what rebuilds the module (``config.json``); it defaults to the init
+    arguments the mixin captured, or to the module's own ``config`` dict. ``classes`` name the
+    outputs of a classifier in order; they default to ``0 … k-1``.
+    """
+
+    framework = "pytorch"
+
+    def __init__(
+        self,
+        module: Any,
+        *,
+        task: Any = None,
+        config: Any = None,
+        classes: Sequence[Any] | None = None,
+        pipeline_tag: str | None = None,
+    ) -> None:
+        if not isinstance(module, nn.Module):
+            raise ModelshareError(f"expected a torch.nn.Module, not {qualified_name(type(module))}")
+        super().__init__(module)
+        self._task = check_task(task, "PyTorch")
+        self.hub_mixin = isinstance(module, PyTorchModelHubMixin)
+        self.config = _config_of(module, config, self.hub_mixin)
+        self.rebuildable = _rebuilds(module, self.config)
+        self.classes = list(classes) if classes is not None else None
+        self._mixin_card = module.generate_model_card().data if self.hub_mixin else None
+        if pipeline_tag is None and self._mixin_card is not None:
+            pipeline_tag = self._mixin_card.pipeline_tag
+        self._pipeline_tag = pipeline_tag
+        self._input_shape: tuple[int, ...] | None = None
+        self._columns: list[str] | None = None
+        self._sample: pd.DataFrame | None = None
+
+    @property
+    def task(self) -> Task:
+        return self._task
+
+    # -- data ------------------------------------------------------------------------------
+
+    def features(self, X: Any) -> pd.DataFrame:
+        """One row per example, flattened: a DataFrame as given, a tensor or array as
+        columns ``x0 … xN``."""
+        if isinstance(X, pd.DataFrame):
+            frame, shape, columns = X, (X.shape[1],), [str(c) for c in X.columns]
+        else:
+            array = _as_array(X)
+            frame = as_frame(array.reshape(len(array), -1))
+            shape, columns = tuple(array.shape[1:]), None
+        self._remember_layout(shape, columns)
+        if self._sample is None:
+            self._sample = frame.head(SAMPLE_ROWS)
+        return frame
+
+    def to_tensor(self, frame: pd.DataFrame) -> torch.Tensor:
+        """Rows from :meth:`features` as the model's input tensor, on the model's device.
+
+        Example:
+            >>> adapter.to_tensor(adapter.features(torch.rand(5, 3, 32))).shape
+            torch.Size([5, 3, 32])
+        """
+        values = frame.to_numpy()
+        if not (np.issubdtype(values.dtype, np.number) or values.dtype == bool):
+            raise ModelshareError(
+                "a PyTorch model reads numbers; encode the non-numeric columns first"
+            )
+        assert self._input_shape is not None
+        tensor = torch.from_numpy(np.ascontiguousarray(values))
+        tensor = tensor.reshape(len(values), *self._input_shape)
+        parameter = next(self.model.parameters(), None)
+        if parameter is None:
+            return tensor
+        if tensor.is_floating_point():
+            tensor = tensor.to(parameter.dtype)
+        return tensor.to(parameter.device)
+
+    def predictor(self, predict: Callable[[Any], Any] | None = None) -> Any:
+        outputs = (
+            self._outputs
+            if predict is None
+            else predicted_outputs(self.model, predict, self.to_tensor)
+        )
+        return predictor_for(outputs, self.task, self.classes, self._sample_rows())
+
+    # -- facts -----------------------------------------------------------------------------
+
+    def describe(self) -> ModelFacts:
+        cls = type(self.model)
+        classes = self._resolved_classes()
+        return ModelFacts(
+            framework=self.framework,
+            estimator=cls.__name__,
+            estimator_path=qualified_name(cls),
+            task=self.task,
+            steps=outline(self.model),
+            hyperparameters=config_hyperparameters(self.config, constructor_defaults(cls)),
+            classes=[str(label) for label in classes] if classes is not None else None,
+            feature_names_in=self._columns,
+            file=WEIGHTS_FILE,
+            format="safetensors",
+            library_name=self._mixin_card.library_name if self._mixin_card else None,
+            pipeline_tag=self._hub_pipeline_tag(),
+            tags=self._hub_tags(),
+            hub_mixin=self.hub_mixin,
+            rebuildable=self.rebuildable,
+            architecture=summarize(
+                self.model, list(self._input_shape) if self._input_shape else None
+            ),
+        )
+
+    def modules(self) -> set[str]:
+        own = type(self.model).__module__.partition(".")[0]
+        needed = {"torch", "safetensors", own} | ({"huggingface_hub"} if self.hub_mixin else set())
+        return needed - set(sys.stdlib_module_names) - {"__main__"}
+
+    def dropout(self) -> dict[str, float]:
+        return dropout_layers(self.model)
+
+    def import_roots(self) -> list[Path]:
+        if self._class_path() is None:
+            return []
+        root = import_root(type(self.model).__module__)
+        return [root] if root is not None else []
+
+    # -- files -----------------------------------------------------------------------------
+
+    def save(self, folder: Path) -> ModelFacts:
+        """``model.safetensors`` and ``config.json``, as the mixin's ``save_pretrained`` writes
+        them."""
+        if self.hub_mixin:
+            self._save_with_mixin(folder)
+        else:
+            save_model(self.model, str(folder / WEIGHTS_FILE))
+            (folder / CONFIG_FILE).write_text(
+                json.dumps(self.config, sort_keys=True, indent=2), encoding="utf-8"
+            )
+        return self.describe().model_copy(
+            update={
+                "size_bytes": (folder / WEIGHTS_FILE).stat().st_size,
+                "config": json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8")),
+            }
+        )
+
+    def example(self, name: str, rows: pd.DataFrame, facts: ModelFacts, folder: Path) -> str:
+        """Run the model on ``rows`` and record inputs and outputs in
+        ``examples/expected.safetensors``; the script compares its own outputs with them."""
+        inputs = self.to_tensor(rows)
+        with inference(self.model):
+            returned = self.model(inputs)
+        save_file(
+            {"inputs": inputs.cpu().contiguous(), "outputs": first_tensor(returned).cpu()},
+            str(folder / "examples" / EXPECTED_FILE),
+        )
+        cls = type(self.model)
+        class_path = self._class_path()
+        return pytorch_example(
+            name,
+            class_path=class_path,
+            class_name=qualified_name(cls),
+            hub_mixin=self.hub_mixin,
+            construct=_construction(cls),
+            returns_tensor=isinstance(returned, torch.Tensor),
+            tensor_shapes=None if class_path else saved_shapes(folder / WEIGHTS_FILE),
+        )
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _class_path(self) -> str | None:
+        """Where the example imports the class from: only a class that a fresh process can
+        import and that rebuilds the network from its configuration."""
+        return importable_class(type(self.model)) if self.rebuildable else None
+
+    def _outputs(self, frame: pd.DataFrame) -> np.ndarray:
+        return as_numpy(run_in_batches(self.model, self.to_tensor(frame), self.model))
+
+    def _sample_rows(self) -> pd.DataFrame:
+        if self._sample is None:
+            raise ModelshareError("give the model's data (training_data or evaluate) first")
+        return self._sample
+
+    def _resolved_classes(self) -> list[Any] | None:
+        """The classes given, or ``0 … k-1`` for ``k`` scores per example."""
+        if self.task != "classification" or self.classes is not None:
+            return self.classes
+        scores = self._outputs(self._sample_rows())
+        return default_classes(scores) if scores.ndim <= 2 else None
+
+    def _remember_layout(self, shape: tuple[int, ...], columns: list[str] | None) -> None:
+        if self._input_shape is not None and shape != self._input_shape:
+            raise ModelshareError(
+                f"examples of shape {shape} do not match the {self._input_shape} seen before; "
+                "give every dataset in the same layout"
+            )
+        self._input_shape, self._columns = shape, columns
+
+    def _hub_pipeline_tag(self) -> str | None:
+        if self._pipeline_tag:
+            return self._pipeline_tag
+        return TABULAR_PIPELINE_TAGS[self.task] if len(self._input_shape or ()) == 1 else None
+
+    def _hub_tags(self) -> list[str]:
+        mixin_tags = list(self._mixin_card.tags or []) if self._mixin_card else []
+        tag = self._hub_pipeline_tag()
+        return ["pytorch", "safetensors", *mixin_tags, *([tag] if tag else [])]
+
+    def _save_with_mixin(self, folder: Path) -> None:
+        with tempfile.TemporaryDirectory(dir=folder) as scratch:
+            self.model.save_pretrained(scratch, config=self.config)
+            for name in (WEIGHTS_FILE, CONFIG_FILE):
+                if not (Path(scratch) / name).is_file():
+                    raise ModelshareError(
+                        f"{type(self.model).__name__}.save_pretrained wrote no {name}; a release "
+                        "needs both model.safetensors and config.json"
+                    )
+                os.replace(Path(scratch) / name, folder / name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading a release
+
+
+def load_network(
+    folder: Path, facts: ModelFacts, model_class: type | None, weights_format: str
+) -> nn.Module:
+    """Rebuild the network of a release: ``from_pretrained`` for a mixin class, else the class
+    built from ``config.json`` with the weights loaded into it. Pickled weights (allowed by
+    the caller) are read only with ``torch.load(weights_only=True)``.
+
+    Example:
+        >>> load_network(Path("release"), bundle.record.model, MyModel, "safetensors")
+        MyModel(...)
+    """
+    cls = model_class or recorded_mixin_class(facts, folder)
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+        raise ModelshareError(f"model_class must be a torch.nn.Module subclass, not {cls!r}")
+    weights = folder / facts.file
+    if weights_format == "safetensors" and issubclass(cls, PyTorchModelHubMixin):
+        return cls.from_pretrained(folder)
+    config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+    state = None if weights_format == "safetensors" else safe_torch_load(weights)
+    try:
+        model = build_module(cls, config)
+        if state is None:
+            load_model(model, str(weights))
+        else:
+            model.load_state_dict(state)
+    except (TypeError, KeyError, RuntimeError) as error:
+        reason = " ".join(str(error).split())[:REASON_CHARS] or type(error).__name__
+        raise ModelshareError(
+            f"{cls.__name__} built from config.json does not hold the saved weights ({reason}); "
+            "pass the model_class the release was made with"
+        ) from None
+    return model.eval()
+
+
+def recorded_mixin_class(facts: ModelFacts, folder: Path) -> type:
+    """The PyTorchModelHubMixin class the record names, imported from the installed
+    environment (never from the release folder).
+
+    Example:
+        >>> recorded_mixin_class(bundle.record.model, bundle.path)
+        <class 'tests.seed.hub_model.MyModel'>
+    """
+    module_name, _, name = facts.estimator_path.rpartition(".")
+    if not facts.hub_mixin:
+        raise ModelshareError(
+            f"pass model_class= (the class {facts.estimator_path}) to load this PyTorch model"
+        )
+    spec = importlib.util.find_spec(module_name) if module_name else None
+    origin = Path(spec.origin).resolve() if spec and spec.origin else None
+    if origin is None or origin.is_relative_to(folder.resolve()):
+        raise ModelshareError(
+            f"{facts.estimator_path} is not importable from the installed packages; install "
+            "the package that defines it or pass model_class="
+        )
+    cls = getattr(importlib.import_module(module_name), name, None)
+    if not (isinstance(cls, type) and issubclass(cls, PyTorchModelHubMixin)):
+        raise ModelshareError(
+            f"{facts.estimator_path} is not a PyTorchModelHubMixin class; pass model_class="
+        )
+    return cls
+
+
+def build_module(cls: type, config: Mapping[str, Any]) -> nn.Module:
+    """``cls(config=config)`` when the constructor takes a ``config``, else ``cls(**config)``.
+
+    Example:
+        >>> build_module(MyModel, {"num_channels": 3, "hidden_size": 32, "num_classes": 10})
+        MyModel(...)
+    """
+    config = dict(config)
+    return cls(config=config) if _construction(cls) == "config=config" else cls(**config)
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _rebuilds(module: nn.Module, config: Mapping[str, Any]) -> bool:
+    """Whether the module's class, built from ``config``, holds tensors of the same names and
+    shapes; built on the meta device, so no memory is allocated for it."""
+    try:
+        with torch.device("meta"):
+            rebuilt = build_module(type(module), config)
+    except Exception:  # any failure of the user's constructor means: it does not rebuild
+        return False
+    return _tensor_shapes(rebuilt) == _tensor_shapes(module)
+
+
+def _tensor_shapes(module: nn.Module) -> dict[str, tuple[int, ...]]:
+    return {name: tuple(tensor.shape) for name, tensor in module.state_dict().items()}
+
+
+def _construction(cls: type) -> str:
+    """The constructor arguments that rebuild the module from its configuration."""
+    takes_config = "config" in inspect.signature(cls.__init__).parameters
+    return "config=config" if takes_config else "**config"
+
+
+def _config_of(module: nn.Module, given: Any, hub_mixin: bool) -> dict[str, Any]:
+    """The configuration written to ``config.json``: given, or the init arguments the mixin
+    captured (the ``_hub_mixin_config`` its ``save_pretrained`` writes when given none), or
+    the module's own ``config`` dict."""
+    if given is None and hub_mixin:
+        given = getattr(module, "_hub_mixin_config", None) or {}
+    if given is None:
+        given = getattr(module, "config", None)
+        if not isinstance(given, Mapping):
+            raise ModelshareError(
+                f"{type(module).__name__} has no configuration to save: pass config= with "
+                "the arguments that rebuild it (config={} if its constructor takes none)"
+            )
+    if dataclasses.is_dataclass(given) and not isinstance(given, type):
+        given = dataclasses.asdict(given)
+    if not isinstance(given, Mapping):
+        raise ModelshareError(f"config= must be a dict or a dataclass, not {type(given).__name__}")
+    try:
+        return json.loads(json.dumps(dict(given)))
+    except (TypeError, ValueError) as error:
+        raise ModelshareError(f"config= must hold JSON values only: {error}") from None
+
+
+def _as_array(X: Any) -> np.ndarray:
+    """Inputs as an array with one example per row."""
+    if isinstance(X, torch.Tensor):
+        array = as_numpy(X)
+    elif isinstance(X, (np.ndarray, list, tuple)):
+        array = np.asarray(X)
+    else:
+        raise ModelshareError(
+            f"X is a {type(X).__name__}; pass a tensor, a numpy array or a DataFrame "
+            "with one example per row"
+        )
+    if array.ndim < 2:
+        raise ModelshareError(
+            f"X has shape {array.shape}; pass one example per row (add a dimension for a "
+            "single feature)"
+        )
+    return array

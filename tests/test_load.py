@@ -1,0 +1,124 @@
+"""Whoever receives a release loads it with ``modelshare.load``: the model comes back, and
+nothing in the folder gets a chance to run code."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import modelshare
+from modelshare import ModelshareError, Release
+from modelshare.manifest import write_manifest
+from modelshare.release import Bundle
+from tests.malicious import Payload
+
+
+@pytest.fixture(scope="module")
+def penguin_release(penguins, tmp_path_factory: pytest.TempPathFactory) -> Bundle:
+    rel = Release("penguin-species", license="mit")
+    rel.training_data(penguins.X_train, penguins.y_train, name="Palmer penguins")
+    rel.model(penguins.model)
+    return rel.save(tmp_path_factory.mktemp("rel") / "penguin-species", quiet=True)
+
+
+def test_a_scikit_learn_release_loads_with_its_recorded_trust_list(
+    penguins, penguin_release: Bundle
+) -> None:
+    model = modelshare.load(penguin_release.path)
+    assert np.array_equal(model.predict(penguins.X_test), penguins.model.predict(penguins.X_test))
+
+
+def test_the_trust_list_can_only_be_restricted(penguin_release: Bundle) -> None:
+    needed = penguin_release.record.model.trusted_types
+    assert needed
+    with pytest.raises(ModelshareError, match="outside its trust list"):
+        modelshare.load(penguin_release.path, trusted=[])
+    with pytest.raises(ModelshareError, match="only restrict"):
+        modelshare.load(penguin_release.path, trusted=[*needed, "builtins.eval"])
+
+
+def test_a_file_changed_after_release_is_refused(penguin_release: Bundle, tmp_path: Path) -> None:
+    copy = Path(shutil.copytree(penguin_release.path, tmp_path / "copy"))
+    (copy / "README.md").write_text("# edited\n")
+    with pytest.raises(ModelshareError, match=r"README\.md modified"):
+        modelshare.load(copy)
+
+
+@pytest.fixture(scope="module")
+def seed_release_of_mixin_model(tmp_path_factory: pytest.TempPathFactory):
+    """A release of the seed's mixin model, and the model itself."""
+    pytest.importorskip("torch")
+    from tests.seed.hub_model import MyModel
+    from tests.torch_steps import SEED_CONFIG, seed_release
+
+    model = MyModel(config=SEED_CONFIG)
+    folder = tmp_path_factory.mktemp("rel") / "my-awesome-model"
+    return seed_release(model, folder).path, model
+
+
+@pytest.fixture
+def seed_folder(seed_release_of_mixin_model, tmp_path: Path):
+    """A copy of the seed release for one test to tamper with, and the model."""
+    folder, model = seed_release_of_mixin_model
+    return Path(shutil.copytree(folder, tmp_path / folder.name)), model
+
+
+def test_a_pickle_renamed_as_the_safetensors_weights_is_refused(seed_folder) -> None:
+    import torch
+
+    folder, model = seed_folder
+    torch.save(model.state_dict(), folder / "model.safetensors")
+    write_manifest(folder)  # whoever swapped the weights also rewrote the manifest
+    with pytest.raises(
+        ModelshareError, match=r"model\.safetensors is a pytorch file.*allow_pickle"
+    ):
+        modelshare.load(folder)
+
+
+def test_a_torch_save_bin_posing_as_the_weights_loads_only_with_weights_only(
+    seed_folder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    from tests.networks import outputs
+
+    folder, model = seed_folder
+    (folder / "model.safetensors").unlink()
+    torch.save(model.state_dict(), folder / "pytorch_model.bin")
+    record = json.loads((folder / "modelshare.json").read_text())
+    record["model"]["file"] = "pytorch_model.bin"
+    (folder / "modelshare.json").write_text(json.dumps(record))
+    write_manifest(folder)
+    with pytest.raises(ModelshareError, match=r"pytorch_model\.bin is a pytorch file"):
+        modelshare.load(folder)
+
+    calls: list[dict] = []
+    real_load = torch.load
+
+    def recording_load(*args, **kwargs):
+        calls.append(kwargs)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "load", recording_load)
+    loaded = modelshare.load(folder, allow_pickle=True)
+    assert calls == [{"weights_only": True, "map_location": "cpu"}]
+    inputs = torch.rand(2, 3, 32)
+    assert torch.equal(outputs(loaded, inputs), outputs(model, inputs))
+
+
+def test_a_pickle_that_runs_code_is_refused_even_when_pickles_are_allowed(
+    seed_folder, tmp_path: Path
+) -> None:
+    import pickle
+
+    folder, _ = seed_folder
+    marker = tmp_path / "canary.log"
+    (folder / "model.safetensors").write_bytes(pickle.dumps(Payload(marker)))
+    write_manifest(folder)
+    with pytest.raises(ModelshareError, match=r"tests\.malicious\.canary"):
+        modelshare.load(folder, allow_pickle=True)
+    assert not marker.exists()
