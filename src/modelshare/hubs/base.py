@@ -14,17 +14,45 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from modelshare.errors import UsageError
+from pydantic import ValidationError
+
+from modelshare.errors import ModelshareError, UsageError
 from modelshare.manifest import Manifest
 from modelshare.record import ReleaseRecord
 
 LATEST = "latest"
 """The version meaning "the newest published one"; no release may be published as it."""
+RECORD_FILE = "modelshare.json"
+
+Accept = Callable[[Path], None]
+"""A last check of a complete, verified copy before a pull moves it into place; raising
+refuses the pull and leaves nothing at the destination (e.g. a signature check)."""
+
+
+def read_release_record(folder: Path) -> ReleaseRecord:
+    """The release record of a release folder, or a one-line error saying why not.
+
+    Example:
+        >>> read_release_record(Path("releases/penguin-species")).version
+        '1.0.0'
+    """
+    path = folder / RECORD_FILE
+    try:
+        return ReleaseRecord.model_validate_json(path.read_bytes())
+    except FileNotFoundError as error:
+        raise UsageError(
+            f"{folder} is not a modelshare release: {RECORD_FILE} not found"
+        ) from error
+    except ValidationError as error:
+        raise ModelshareError(
+            f"{path} is not a valid release record; save the release again with modelshare"
+        ) from error
 
 
 class Reference(NamedTuple):
@@ -130,7 +158,14 @@ class Hub(Protocol):
         ...
 
     def pull(
-        self, name: str, version: str = LATEST, *, to: Path | None = None, overwrite: bool = False
+        self,
+        name: str,
+        version: str = LATEST,
+        *,
+        to: Path | None = None,
+        overwrite: bool = False,
+        accept: Accept | None = None,
     ) -> Path:
-        """Copy one published version into ``to`` (default ``./NAME-VERSION``), verified."""
+        """Copy one published version into ``to`` (default ``./NAME-VERSION``), verified;
+        ``accept``, when given, checks the complete copy before it is moved into place."""
         ...

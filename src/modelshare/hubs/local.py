@@ -31,16 +31,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
-from pydantic import ValidationError
 
 from modelshare.errors import ModelshareError, UsageError
 from modelshare.fsutil import atomic_directory, fsync_directory, fsync_tree
 from modelshare.hubs.base import (
     LATEST,
+    Accept,
     PublishedVersion,
     Reference,
     ReleaseSummary,
     ReleaseVersion,
+    read_release_record,
 )
 from modelshare.manifest import (
     Manifest,
@@ -50,13 +51,11 @@ from modelshare.manifest import (
     unsafe_path_reason,
     verify_folder,
 )
-from modelshare.record import ReleaseRecord
 
 HOME_VARIABLE = "MODELSHARE_HOME"
 REGISTRY_DIR = "registry"
 LOCK_FILE = ".lock"
 PARTIAL_PATTERN = ".*.partial"
-RECORD_FILE = "modelshare.json"
 
 
 def default_home() -> Path:
@@ -81,21 +80,6 @@ def _checked_part(kind: str, value: str) -> str:
     return value
 
 
-def _read_record(folder: Path) -> ReleaseRecord:
-    """The release record of a release folder."""
-    path = folder / RECORD_FILE
-    try:
-        return ReleaseRecord.model_validate_json(path.read_bytes())
-    except FileNotFoundError as error:
-        raise UsageError(
-            f"{folder} is not a modelshare release: {RECORD_FILE} not found"
-        ) from error
-    except ValidationError as error:
-        raise ModelshareError(
-            f"{path} is not a valid release record; save the release again with modelshare"
-        ) from error
-
-
 def _is_entry(path: Path) -> bool:
     """A published name or version folder: a real folder whose name is not hidden."""
     return not path.name.startswith(".") and not path.is_symlink() and path.is_dir()
@@ -112,8 +96,13 @@ def _ordered_versions(folder: Path) -> list[str]:
 
 
 @contextmanager
-def _locked(lock_file: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``lock_file``; the system releases it if the process dies."""
+def locked(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file``; the system releases it if the process dies.
+
+    Example:
+        >>> with locked(Path("registry/penguin-species/.lock")):
+        ...     publish_one_version()
+    """
     with open(lock_file, "ab") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         yield
@@ -150,7 +139,7 @@ class LocalRegistry:
         """
         source = Path(release_dir)
         manifest = read_manifest(source)
-        record = _read_record(source)
+        record = read_release_record(source)
         reference = Reference(
             _checked_part("name", record.name), _checked_part("version", record.version)
         )
@@ -161,7 +150,7 @@ class LocalRegistry:
             )
         folder = self._name_folder(reference.name)
         target = folder / reference.version
-        with _locked(folder / LOCK_FILE):
+        with locked(folder / LOCK_FILE):
             for partial in folder.glob(PARTIAL_PATTERN):
                 shutil.rmtree(partial, ignore_errors=True)
             if target.exists():
@@ -200,7 +189,7 @@ class LocalRegistry:
             *reference,
             location=str(folder),
             published_at=published_at,
-            record=_read_record(folder),
+            record=read_release_record(folder),
             manifest=read_manifest(folder),
         )
 
@@ -211,9 +200,11 @@ class LocalRegistry:
         *,
         to: str | Path | None = None,
         overwrite: bool = False,
+        accept: Accept | None = None,
     ) -> Path:
         """Copy one published version into ``to`` (default ``./NAME-VERSION``), checking every
         file against the published manifest; on any difference nothing is left at ``to``.
+        ``accept``, when given, checks the complete copy before it is moved into place.
 
         Example:
             >>> LocalRegistry().pull("penguin-species", "1.0.0")
@@ -230,6 +221,8 @@ class LocalRegistry:
                     verification,
                     "it was damaged or tampered with after publishing; nothing was pulled",
                 )
+            if accept is not None:
+                accept(staging)
         return destination
 
     def resolve(self, name: str, version: str = LATEST) -> Reference:

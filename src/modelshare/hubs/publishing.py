@@ -1,0 +1,168 @@
+"""Publishing a release to any hub: audit first, and never edit the user's folder.
+
+:func:`publish_release` runs ``modelshare check`` on the release and refuses to publish when
+anything blocks (a required checklist item missing, a blocking risk, a Hub metadata error),
+naming the ids, unless ``force`` is given. A forced or signed publish works on a verified
+copy in a temporary folder: a forced copy gets a visible note at the top of its card and a
+new manifest, a signed copy gets ``model.sig``, and that copy is what is published.
+
+Example:
+    >>> outcome = publish_release(Path("releases/penguin-species"), LocalRegistry().publish)
+    >>> outcome.published.version, outcome.forced
+    ('1.0.0', ())
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from modelshare.errors import ModelshareError, UsageError
+from modelshare.fsutil import write_file_durably
+from modelshare.hubs.base import PublishedVersion
+from modelshare.manifest import SIGNATURE_FILES, copy_verified, write_manifest
+from modelshare.signing import SIGNATURE_FILE, check_private_key, sign_release
+
+CARD_FILE = "README.md"
+FORCED_TAG = "Published with `--force`."
+_FRONT_MATTER = re.compile(r"\A---\r?\n.*?\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+Publish = Callable[[Path], PublishedVersion]
+"""Publishes a verified release folder somewhere, e.g. ``LocalRegistry().publish``."""
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    """What a publish did: where the version went, what was forced through, whether signed."""
+
+    published: PublishedVersion
+    forced: tuple[str, ...] = ()
+    signed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """The outcome as plain data, for ``--json`` output."""
+        return {**asdict(self.published), "forced": list(self.forced), "signed": self.signed}
+
+
+def blocking_problems(folder: str | Path) -> list[str]:
+    """The ids ``modelshare check`` blocks a release on (empty when it may be published).
+
+    Example:
+        >>> blocking_problems(Path("releases/draft"))
+        ['contact', 'uses.intended']
+    """
+    from modelshare.audit.check import check_path
+
+    return check_path(folder).blocking
+
+
+def mark_forced(card: str, problems: Sequence[str]) -> str:
+    """The card with a visible note that it was published with ``--force``: after the
+    metadata block, under the title when the card starts with one.
+
+    Example:
+        >>> print(mark_forced("# Penguins\\n\\nText.\\n", ["contact"]))
+        # Penguins
+        <BLANKLINE>
+        > **Published with `--force`.** `modelshare check` blocked this release on: contact. ...
+        <BLANKLINE>
+        Text.
+    """
+    front = _FRONT_MATTER.match(card)
+    head, body = (card[: front.end()], card[front.end() :]) if front else ("", card)
+    body = body.lstrip("\n")
+    if body.startswith("# "):
+        title, _, body = body.partition("\n")
+        head += f"{title}\n\n"
+        body = body.lstrip("\n")
+    note = (
+        f"> **{FORCED_TAG}** `modelshare check` blocked this release on: "
+        f"{', '.join(problems)}. The information these items stand for is missing or unresolved "
+        "in this card; read it with that in mind."
+    )
+    return f"{head}{note}\n\n{body}"
+
+
+@contextmanager
+def staged_copy(folder: Path) -> Iterator[Path]:
+    """A verified copy of a release in a temporary folder, removed afterwards.
+
+    Example:
+        >>> with staged_copy(Path("releases/penguin-species")) as copy:
+        ...     (copy / "README.md").exists()
+        True
+    """
+    with tempfile.TemporaryDirectory(prefix="modelshare-publish-") as scratch:
+        copy = Path(scratch) / folder.name
+        verification = copy_verified(folder, copy)
+        if not verification.ok:
+            raise ModelshareError(
+                f"{folder} does not match its manifest: {verification.describe()}; "
+                "nothing was published"
+            )
+        yield copy
+
+
+def _mark_copy_forced(copy: Path, problems: Sequence[str]) -> None:
+    """Add the forced note to a staged copy's card, drop its stale signature, re-manifest it."""
+    card = copy / CARD_FILE
+    write_file_durably(card, mark_forced(card.read_text(encoding="utf-8"), problems).encode())
+    for name in SIGNATURE_FILES:
+        (copy / name).unlink(missing_ok=True)
+    write_manifest(copy)
+
+
+def _refusal(folder: Path, problems: Sequence[str]) -> ModelshareError:
+    return ModelshareError(
+        f"{folder} is not ready to publish: `modelshare check` blocks it on "
+        f"{', '.join(problems)}; complete the release (`modelshare check {folder}` says how) "
+        "or pass --force to publish it with a note in its card that it was forced"
+    )
+
+
+def publish_release(
+    folder: str | Path,
+    publish: Publish,
+    *,
+    force: bool = False,
+    sign_key: str | Path | None = None,
+    password: str | None = None,
+) -> PublishOutcome:
+    """Audit a release, then publish it (or a forced and/or signed copy of it) with ``publish``.
+
+    Refuses when ``modelshare check`` blocks the release, unless ``force``; a forced release
+    is published with a note in its card naming what blocked it. ``sign_key`` signs the
+    published copy. The folder itself is never changed.
+
+    Example:
+        >>> hub = HuggingFaceHub()
+        >>> publish_release("rel", partial(hub.publish, repo="lab/penguins"), force=True).forced
+        ('contact',)
+    """
+    folder = Path(folder)
+    problems = tuple(blocking_problems(folder))
+    if problems and not force:
+        raise _refusal(folder, problems)
+    if sign_key is not None:
+        check_private_key(sign_key, password)
+    already_signed = (folder / SIGNATURE_FILE).is_file()
+    if not problems and sign_key is None:
+        return PublishOutcome(publish(folder), signed=already_signed)
+    if problems and already_signed and sign_key is None:
+        raise UsageError(
+            f"{folder} is signed, and a forced publish adds a note to its card, which breaks "
+            "the signature: pass --sign-key to sign the published copy"
+        )
+    with staged_copy(folder) as copy:
+        if problems:
+            _mark_copy_forced(copy, problems)
+        if sign_key is not None:
+            sign_release(copy, sign_key, password=password)
+        return PublishOutcome(
+            publish(copy), forced=problems, signed=(copy / SIGNATURE_FILE).is_file()
+        )

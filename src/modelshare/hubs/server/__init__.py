@@ -1,0 +1,61 @@
+"""``modelshare serve``: a small server that speaks the part of the Hugging Face Hub's API
+that huggingface_hub and transformers use, over repositories stored on this machine.
+
+Point any client at it with ``HF_ENDPOINT=http://127.0.0.1:8000``. The server needs the
+``server`` extra (``pip install 'modelshare[server]'``); docs/hub-server.md describes the
+routes, the storage layout and access.
+
+Example:
+    >>> serve(Path("/srv/modelshare"), tokens=read_tokens(Path("/srv/tokens")), port=8000)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from modelshare.errors import UsageError
+
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def read_tokens(path: Path) -> frozenset[str]:
+    """The tokens in a token file: one per line; blank lines and ``#`` comments are skipped.
+
+    Example:
+        >>> read_tokens(Path("tokens"))
+        frozenset({'s3cret'})
+    """
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise UsageError(f"cannot read the token file {path}: {error.strerror}") from error
+    tokens = frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    if not tokens:
+        raise UsageError(f"the token file {path} holds no token: write one token per line")
+    return tokens
+
+
+def serve(
+    root: Path,
+    *,
+    tokens: frozenset[str] = frozenset(),
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    lfs_threshold: int | None = None,
+) -> None:
+    """Serve the repositories under ``root`` until interrupted.
+
+    Example:
+        >>> serve(Path("/srv/modelshare"), tokens=frozenset({"s3cret"}), port=8000)
+    """
+    try:
+        import uvicorn
+
+        from modelshare.hubs.server.app import create_app
+    except ImportError as error:
+        raise UsageError(
+            "the server needs starlette and uvicorn: pip install 'modelshare[server]'"
+        ) from error
+    root.mkdir(parents=True, exist_ok=True)
+    app = create_app(root, tokens=tokens, lfs_threshold=lfs_threshold)
+    uvicorn.run(app, host=host, port=port, log_level="info")
