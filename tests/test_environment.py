@@ -307,3 +307,10 @@ def test_importing_the_module_loads_no_data_or_ml_libraries() -> None:
     )
 
     assert completed.stdout.strip() == "[]"
+
+
+def test_requirements_drop_local_version_labels() -> None:
+    from modelshare.environment import requirements_txt
+
+    lines = requirements_txt({"torch": "2.13.0+cpu", "numpy": "2.4.6"}).splitlines()
+    assert lines[1:] == ["numpy==2.4.6", "torch==2.13.0"]

@@ -412,3 +412,12 @@ def test_a_missing_path_is_a_usage_error(tmp_path):
         scan_path(tmp_path / "missing")
     with pytest.raises(UsageError, match=r"^no such file: .*missing\.pt$"):
         refuse_pickle(tmp_path / "missing.pt")
+
+
+def test_release_images_scan_clean(quickstart_bundle) -> None:
+    from modelshare.safety import scan_path
+
+    report = scan_path(quickstart_bundle.path)
+    assert report.safe, [f.problems for f in report.files if not f.safe]
+    images = [f for f in report.files if f.path.startswith("images/")]
+    assert images and all(f.format == "image (png)" for f in images)

@@ -140,14 +140,20 @@ def requirements_txt(packages: Mapping[str, str]) -> str:
     """A ``requirements.txt`` pinning every package to the version the model was saved with.
 
     Example:
-        >>> print(requirements_txt({"scikit-learn": "1.9.1", "numpy": "2.4.6"}))
+        >>> print(requirements_txt({"scikit-learn": "1.9.1", "torch": "2.13.0+cpu"}))
         # The environment the model was saved with (pinned by modelshare).
-        numpy==2.4.6
         scikit-learn==1.9.1
+        torch==2.13.0
     """
     header = "# The environment the model was saved with (pinned by modelshare)."
-    pins = [f"{name}=={packages[name]}" for name in sorted(packages, key=str.lower)]
+    pins = [f"{name}=={_public(packages[name])}" for name in sorted(packages, key=str.lower)]
     return "\n".join([header, *pins]) + "\n"
+
+
+def _public(version: str) -> str:
+    """The version without its local label (``2.13.0+cpu`` -> ``2.13.0``), which no public
+    index serves; the full version stays in the record."""
+    return version.split("+", 1)[0]
 
 
 def git_state(cwd: Path | None = None) -> GitState | None:

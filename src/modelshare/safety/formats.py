@@ -1,9 +1,9 @@
 """Judge content by what it is, never by its name: sniff the first bytes, then hand it to
 the reader of its format. Archives and compressed streams are scanned recursively.
 
-Sniffing order: zip, tar, formats that cannot be inspected (7z, lz4, joblib's legacy zlib),
-compressed streams, numpy ``.npy``, safetensors, pickles from protocol 2 up, JSON, pickles
-of protocols 0 and 1 (which are text), text, unknown binary.
+Sniffing order: zip, tar, images (PNG, JPEG, GIF), formats that cannot be inspected
+(7z, lz4, joblib's legacy zlib), compressed streams, numpy ``.npy``, safetensors, pickles
+from protocol 2 up, JSON, pickles of protocols 0 and 1 (which are text), text, unknown binary.
 
 Example:
     >>> scan = scan_source(Source.for_file(Path("model.safetensors"), ScanLimits()))
@@ -48,6 +48,15 @@ CANNOT_INSPECT = (
 )
 """Formats whose content cannot be read with the standard library: unsafe, as unread."""
 
+IMAGE_MAGICS = (
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+)
+"""Image formats (the card's plots): their first byte is no pickle opcode, so no unpickler
+gets past it."""
+
 Handler = Callable[[Source, bytes, FileScan], None]
 
 
@@ -79,6 +88,9 @@ def _handler_for(head: bytes) -> Handler:
         return partial(_archive, scan_zip)
     if head[TAR_MAGIC_OFFSET:].startswith(TAR_MAGIC):
         return partial(_archive, scan_tar)
+    for magic, image_format in IMAGE_MAGICS:
+        if head.startswith(magic):
+            return partial(_image, image_format)
     for magic, format_name, description in CANNOT_INSPECT:
         if head.startswith(magic):
             return partial(_cannot_inspect, format_name, description)
@@ -105,6 +117,10 @@ def _archive(
     scan: FileScan,
 ) -> None:
     scan_archive(source, scan, scan_source)
+
+
+def _image(image_format: str, source: Source, head: bytes, scan: FileScan) -> None:
+    scan.format = f"image ({image_format})"
 
 
 def _cannot_inspect(

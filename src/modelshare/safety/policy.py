@@ -85,7 +85,8 @@ def safe_torch_load(path: str | Path) -> Any:
         )
     torch = _import_torch()
     try:
-        return torch.load(path, weights_only=True, map_location="cpu")
+        with path.open("rb") as stream:  # a stream: torch picks no loader by file name
+            return torch.load(stream, weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as error:
         raise ModelshareError(
             f"{path.name} was not loaded: torch's weights_only loader refused it "
