@@ -545,4 +545,6 @@ class Bundle:
         from modelshare.audit.check import check_path
         from modelshare.audit.report import summary_line
 
-        Console(stderr=True).print(f"checklist: {summary_line(check_path(self.path))}")
+        Console(stderr=True, soft_wrap=True, highlight=False).print(
+            f"checklist: {summary_line(check_path(self.path))}"
+        )
