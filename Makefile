@@ -15,7 +15,7 @@ $(BIN)/python:
 # torch is pinned first: a looser requirement would download a multi-GB CUDA build.
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[test,transformers]"
+	$(BIN)/python -m pip install --quiet -e ".[test,transformers,dask]"
 
 quickstart: install
 	$(BIN)/modelshare quickstart --out $(OUT) --overwrite

@@ -1,0 +1,223 @@
+"""Build a profile: feed record batches into mergeable state, merge parts, finalise once.
+
+Example:
+    >>> plan = plan_from_frame(chunks[0], target="species")
+    >>> parts = [ProfileBuilder(plan).add(chunk) for chunk in chunks]
+    >>> profile = merge_builders(parts).build(k_anonymity=10)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import reduce
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from modelshare.errors import UsageError
+from modelshare.profile.columns import ColumnPlan, Kind, frame_batches, normalise_batch
+from modelshare.profile.finalise import (
+    K_ANONYMITY,
+    MAX_CATEGORIES,
+    QUANTILE_CLIP,
+    PrivacyRules,
+    finalise_categorical,
+    finalise_moments,
+    finalise_numeric,
+)
+from modelshare.profile.model import (
+    CategoricalColumn,
+    ColumnProfile,
+    DataProfile,
+    NumericColumn,
+    Privacy,
+)
+from modelshare.profile.state import SKETCH_K, CategoricalState, JointMoments, NumericState
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+ColumnState = NumericState | CategoricalState
+
+
+class ProfileBuilder:
+    """The mergeable state of a profile under construction (not privacy-safe: keep it in
+    memory or between your own workers, publish only what :meth:`build` returns).
+
+    Example:
+        >>> builder = ProfileBuilder(plan_from_frame(frame)).add(frame)
+        >>> builder.build().rows
+        344
+    """
+
+    def __init__(self, plan: ColumnPlan, *, sketch_k: int = SKETCH_K) -> None:
+        self.plan = plan
+        self.rows = 0
+        self.features = {name: _new_state(kind, sketch_k) for name, kind in plan.features.items()}
+        self.target = _new_state(plan.target_kind, sketch_k) if plan.target_kind else None
+        self.joint = JointMoments(len(plan.numeric))
+
+    def add(self, data: Any, source: str = "the data") -> ProfileBuilder:
+        """Add rows: a pandas DataFrame, a pyarrow Table or RecordBatch with the plan's columns.
+
+        Example:
+            >>> builder.add(pd.read_csv("part-2.csv"))
+        """
+        import pandas as pd
+        import pyarrow as pa
+
+        if isinstance(data, pd.DataFrame):
+            batches: Iterable[pa.RecordBatch] = frame_batches(data, self.plan)
+        elif isinstance(data, pa.Table):
+            batches = (normalise_batch(b, self.plan, source) for b in data.to_batches())
+        elif isinstance(data, pa.RecordBatch):
+            batches = [normalise_batch(data, self.plan, source)]
+        else:
+            raise UsageError(f"cannot profile a {type(data).__name__}; pass a DataFrame or Table")
+        for batch in batches:
+            self.update(batch)
+        return self
+
+    def update(self, batch: pa.RecordBatch) -> None:
+        """Add one batch already normalised by the plan (see ``normalise_batch``).
+
+        Example:
+            >>> builder.update(normalise_batch(batch, builder.plan, "train.csv"))
+        """
+        self.rows += batch.num_rows
+        numeric = []
+        for name, state in self.features.items():
+            values = _column_values(batch.column(name), state)
+            state.update(values)
+            if isinstance(state, NumericState):
+                numeric.append(values)
+        if self.target is not None and self.plan.target is not None:
+            self.target.update(_column_values(batch.column(self.plan.target), self.target))
+        if numeric:
+            self.joint.update(np.column_stack(numeric))
+
+    def merge(self, other: ProfileBuilder) -> ProfileBuilder:
+        """Add the state of another part of the same dataset (same columns and kinds).
+
+        Example:
+            >>> first.merge(second).build()
+        """
+        if other.plan != self.plan:
+            raise UsageError("cannot merge profiles of tables with different columns or kinds")
+        self.rows += other.rows
+        for name, state in self.features.items():
+            state.merge(other.features[name])  # type: ignore[arg-type]
+        if self.target is not None and other.target is not None:
+            self.target.merge(other.target)  # type: ignore[arg-type]
+        self.joint.merge(other.joint)
+        return self
+
+    def build(
+        self,
+        *,
+        k_anonymity: int = K_ANONYMITY,
+        quantile_clip: float = QUANTILE_CLIP,
+        max_categories: int = MAX_CATEGORIES,
+    ) -> DataProfile:
+        """The privacy-safe profile of everything added (see :mod:`modelshare.profile.finalise`).
+
+        Example:
+            >>> builder.build(k_anonymity=20).privacy.withheld[0]
+            'No rows are stored: every published number describes at least 20 rows.'
+        """
+        rules = PrivacyRules(k_anonymity, quantile_clip, max_categories)
+        columns = [_finalise(name, state, rules) for name, state in self.features.items()]
+        target = None
+        if self.target is not None and self.plan.target is not None:
+            target = _finalise(self.plan.target, self.target, rules)
+        moments = finalise_moments(self.plan.numeric, self.joint, rules)
+        privacy = Privacy(
+            k_anonymity=rules.k_anonymity,
+            quantile_clip=rules.quantile_clip,
+            withheld=withheld_notes(columns, target, rules, moments_kept=moments is not None),
+        )
+        return DataProfile(
+            rows=self.rows,
+            columns=columns,
+            target=target,
+            moments=moments,
+            skipped=dict(self.plan.skipped),
+            privacy=privacy,
+        )
+
+
+def merge_builders(builders: Iterable[ProfileBuilder]) -> ProfileBuilder:
+    """All parts' states merged into the first.
+
+    Example:
+        >>> merge_builders(ProfileBuilder(plan).add(chunk) for chunk in chunks).build()
+    """
+    return reduce(ProfileBuilder.merge, builders)
+
+
+def withheld_notes(
+    columns: list[ColumnProfile],
+    target: ColumnProfile | None,
+    rules: PrivacyRules,
+    *,
+    moments_kept: bool,
+) -> list[str]:
+    """What the rules withheld, one sentence each, for the card and the JSON.
+
+    Example:
+        >>> withheld_notes(profile.columns, profile.target, PrivacyRules(), moments_kept=True)[1]
+        'Numeric columns show the 1st and 99th percentiles as their extremes, never the ...'
+    """
+    k = rules.k_anonymity
+    low, high = (f"{100 * rank:g}" for rank in (rules.quantile_clip, 1 - rules.quantile_clip))
+    notes = [
+        f"No rows are stored: every published number describes at least {k} rows.",
+        f"Numeric columns show the {_ordinal(low)} and {_ordinal(high)} percentiles (or the "
+        f"values with {k} rows beyond them) as their extremes, never the minimum and maximum; "
+        f"quantiles are published at least {k} rows apart.",
+    ]
+    every = [*columns, *([target] if target is not None else [])]
+    notes.extend(note for column in every if (note := _column_note(column, k)))
+    if not moments_kept:
+        notes.append(f"Joint moments withheld: fewer than {k} rows have every numeric feature.")
+    return notes
+
+
+def _column_note(column: ColumnProfile, k: int) -> str:
+    """What was withheld from one column, or an empty string."""
+    if isinstance(column, NumericColumn):
+        if column.count < k:
+            return f"{column.name}: fewer than {k} values; only counts are published."
+        if column.quantiles is None:
+            return f"{column.name}: fewer than {2 * k} values; quantiles are withheld."
+        return ""
+    if isinstance(column, CategoricalColumn) and column.other_categories:
+        return (
+            f"{column.name}: {column.other_categories} categories seen fewer than {k} times "
+            f"(or beyond the most frequent ones) are counted together as 'other' "
+            f"({column.other} rows)."
+        )
+    return ""
+
+
+def _ordinal(number: str) -> str:
+    """``1`` → ``1st``, ``99`` → ``99th``, ``2.5`` → ``2.5th``."""
+    suffix = {"1": "st", "2": "nd", "3": "rd"}.get(number[-1], "th")
+    return f"{number}{'th' if number[-2:] in ('11', '12', '13') else suffix}"
+
+
+def _new_state(kind: Kind, sketch_k: int) -> ColumnState:
+    return NumericState(sketch_k) if kind == "numeric" else CategoricalState()
+
+
+def _column_values(array: pa.Array, state: ColumnState) -> Any:
+    """What a state's ``update`` takes: float64 values with NaN, or the Arrow labels."""
+    if isinstance(state, NumericState):
+        return array.to_numpy(zero_copy_only=False)
+    return array
+
+
+def _finalise(name: str, state: ColumnState, rules: PrivacyRules) -> ColumnProfile:
+    if isinstance(state, NumericState):
+        return finalise_numeric(name, state, rules)
+    return finalise_categorical(name, state, rules)

@@ -1,0 +1,164 @@
+"""The model card's view of a profile: a markdown section and small per-feature plots.
+
+:func:`render_distribution_section` writes one small PNG per feature into a folder and returns
+the markdown that shows them: a table of numeric features (clipped extremes, median, mean),
+a table of categorical features (most frequent categories), the class balance, and what was
+withheld for privacy.
+
+Example:
+    >>> markdown = render_distribution_section(profile, release / "images")
+    >>> (release / "images" / "distribution-01-bill_length_mm.png").exists()
+    True
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from itertools import pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from modelshare.fsutil import write_file_durably
+from modelshare.profile.model import CategoricalColumn, DataProfile, NumericColumn
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+PLOT_SIZE = (3.0, 1.4)
+"""Inches; at :data:`DPI` a plot is 300 x 140 pixels, small enough for a table cell."""
+
+DPI = 100
+TOP_CATEGORIES = 10
+"""Categories named per feature in the table and drawn in its plot."""
+
+
+def render_distribution_section(
+    profile: DataProfile,
+    images: Path,
+    *,
+    image_prefix: str = "images/",
+    heading: str = "## Training data distribution",
+) -> str:
+    """Markdown describing the profile, with one PNG per feature written into ``images``.
+
+    ``image_prefix`` is how the card refers to ``images`` (relative to the card).
+
+    Example:
+        >>> print(render_distribution_section(profile, Path("rel/images"))[:40])
+        ## Training data distribution
+    """
+    images.mkdir(parents=True, exist_ok=True)
+    plots = {}
+    for position, column in enumerate(profile.columns, start=1):
+        name = f"distribution-{position:02d}-{_slug(column.name)}.png"
+        if _write_plot(column, images / name):
+            plots[column.name] = f"![{column.name}]({image_prefix}{name})"
+    parts = [
+        heading,
+        f"Measured on {profile.rows} rows and stored in `data_profile.json`, so that users "
+        "can check their own data against it (`modelshare drift`).",
+        _numeric_table(profile, plots),
+        _categorical_table(profile, plots),
+        _class_balance(profile),
+        "Withheld for privacy:\n\n" + "\n".join(f"- {note}" for note in profile.privacy.withheld),
+    ]
+    return "\n\n".join(part for part in parts if part) + "\n"
+
+
+def _numeric_table(profile: DataProfile, plots: dict[str, str]) -> str:
+    rows = [
+        "| feature | values | missing | mean | std | low (clipped) | median | high (clipped) | "
+        "histogram |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for column in profile.columns:
+        if isinstance(column, NumericColumn):
+            grid = column.quantiles
+            low, median, high = (
+                (grid.values[0], grid.median(), grid.values[-1]) if grid else (None, None, None)
+            )
+            cells = [column.mean, column.std, low, median, high]
+            rows.append(
+                f"| {_cell(column.name)} | {column.count} | {column.missing} | "
+                + " | ".join(_number(value) for value in cells)
+                + f" | {plots.get(column.name, '')} |"
+            )
+    return "\n".join(rows) if len(rows) > 2 else ""
+
+
+def _categorical_table(profile: DataProfile, plots: dict[str, str]) -> str:
+    rows = [
+        "| feature | values | missing | distinct | most frequent | other | chart |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for column in profile.columns:
+        if isinstance(column, CategoricalColumn):
+            top = list(column.shares().items())[:TOP_CATEGORIES]
+            frequent = ", ".join(f"{_cell(label)} {share:.0%}" for label, share in top)
+            rows.append(
+                f"| {_cell(column.name)} | {column.count} | {column.missing} | {column.distinct} "
+                f"| {frequent} | {column.other} | {plots.get(column.name, '')} |"
+            )
+    return "\n".join(rows) if len(rows) > 2 else ""
+
+
+def _class_balance(profile: DataProfile) -> str:
+    target = profile.target
+    if not isinstance(target, CategoricalColumn):
+        return ""
+    rows = [f"Class balance of `{target.name}`:", "", "| class | count | share |", "|---|---|---|"]
+    rows += [
+        f"| {_cell(label)} | {target.frequencies[label]} | {share:.1%} |"
+        for label, share in target.shares().items()
+    ]
+    if target.other:
+        rows.append(f"| other | {target.other} | {target.other / max(target.count, 1):.1%} |")
+    return "\n".join(rows)
+
+
+def _write_plot(column: NumericColumn | CategoricalColumn, path: Path) -> bool:
+    """Draw a column's histogram or bar chart into ``path``; False when there is nothing."""
+    figure = _figure()
+    axes = figure.add_subplot()
+    if isinstance(column, NumericColumn):
+        if column.histogram is None:
+            return False
+        edges, counts = column.histogram.edges, column.histogram.counts
+        widths = [right - left for left, right in pairwise(edges)]
+        axes.bar(edges[:-1], counts, width=widths, align="edge", color="#4c72b0")
+    else:
+        top = list(column.frequencies.items())[:TOP_CATEGORIES]
+        if not top:
+            return False
+        axes.barh([label[:15] for label, _ in top][::-1], [n for _, n in top][::-1])
+    axes.tick_params(labelsize=7)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    write_file_durably(path, buffer.getvalue())
+    return True
+
+
+def _figure() -> Figure:
+    """A small figure on an Agg canvas (no pyplot, no global state)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=PLOT_SIZE, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:40] or "column"
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.4g}"

@@ -1,0 +1,102 @@
+"""Profile a CSV or Parquet file on a Dask cluster: one partial profile per partition, merged.
+
+Each worker reads its partitions, builds a :class:`~modelshare.profile.builder.ProfileBuilder`
+and sends back its mergeable state (sketches serialise compactly); partial states are merged
+pairwise on the cluster and the result is finalised locally. Needs the ``dask`` extra
+(``pip install modelshare[dask]``); workers need modelshare installed.
+
+Example:
+    >>> builder = build_on_dask(CsvSource(Path("big.csv")), plan, "tcp://10.0.0.5:8786")
+    >>> profile = builder.build()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from modelshare.errors import UsageError
+from modelshare.profile.builder import ProfileBuilder
+from modelshare.profile.columns import ColumnPlan
+from modelshare.profile.sources import CsvSource, ParquetSource, TableSource
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+PARTITION_BYTES = 64 * 1024 * 1024
+"""CSV bytes per Dask partition."""
+
+
+def build_on_dask(source: TableSource, plan: ColumnPlan, scheduler: Any) -> ProfileBuilder:
+    """The merged profile state of a file, computed on a Dask cluster.
+
+    ``scheduler`` is ``"local"`` (a cluster of this machine's cores), a scheduler address
+    such as ``"tcp://10.0.0.5:8786"``, or a ``distributed.Client``.
+
+    Example:
+        >>> build_on_dask(ParquetSource(Path("big.parquet")), plan, "local").build()
+    """
+    try:
+        import dask
+        import distributed  # noqa: F401
+    except ImportError as error:
+        raise UsageError(
+            "profiling on Dask needs dask and distributed; pip install 'modelshare[dask]'"
+        ) from error
+    frame = _dask_frame(source, plan)
+    parts = [dask.delayed(_partition_state)(part, plan) for part in frame.to_delayed()]
+    while len(parts) > 1:
+        pairs = zip(parts[::2], parts[1::2], strict=False)
+        merged = [dask.delayed(_merged)(left, right) for left, right in pairs]
+        parts = merged + ([parts[-1]] if len(parts) % 2 else [])
+    with _client(scheduler) as client:
+        return client.compute(parts[0]).result()
+
+
+def _partition_state(frame: pd.DataFrame, plan: ColumnPlan) -> ProfileBuilder:
+    """One partition's profile state (runs on a worker)."""
+    return ProfileBuilder(plan).add(frame)
+
+
+def _merged(left: ProfileBuilder, right: ProfileBuilder) -> ProfileBuilder:
+    """Two partial states merged (runs on a worker)."""
+    return left.merge(right)
+
+
+def _dask_frame(source: TableSource, plan: ColumnPlan) -> Any:
+    """The file as a Dask DataFrame of the plan's columns, typed as the plan says."""
+    import dask.dataframe as dd
+
+    kinds = plan.kinds()
+    dtypes = {name: "float64" if kind == "numeric" else "string" for name, kind in kinds.items()}
+    if isinstance(source, CsvSource):
+        return dd.read_csv(
+            source.path, dtype=dtypes, usecols=list(dtypes), blocksize=PARTITION_BYTES
+        )
+    if isinstance(source, ParquetSource):
+        return dd.read_parquet(source.path, columns=list(dtypes)).astype(dtypes)
+    raise UsageError("Dask profiles CSV and Parquet files; pass a path")
+
+
+@contextmanager
+def _client(scheduler: Any) -> Iterator[Any]:
+    """A Dask client for ``scheduler``, closed afterwards unless the caller passed one."""
+    from distributed import Client, LocalCluster
+
+    if isinstance(scheduler, Client):
+        yield scheduler
+        return
+    if scheduler == "local":
+        with LocalCluster(dashboard_address=None) as cluster, Client(cluster) as client:
+            yield client
+        return
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as error:
+        raise UsageError(
+            f"cannot reach the Dask scheduler at {scheduler} ({error}); "
+            "pass --dask local or the address of a running scheduler"
+        ) from error
+    with client:
+        yield client
