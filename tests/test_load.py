@@ -122,3 +122,16 @@ def test_a_pickle_that_runs_code_is_refused_even_when_pickles_are_allowed(
     with pytest.raises(ModelshareError, match=r"tests\.malicious\.canary"):
         modelshare.load(folder, allow_pickle=True)
     assert not marker.exists()
+
+
+def test_a_pickle_renamed_as_the_safetensors_weights_loads_with_allow_pickle(seed_folder) -> None:
+    import torch
+
+    from tests.networks import outputs
+
+    folder, model = seed_folder
+    torch.save(model.state_dict(), folder / "model.safetensors")
+    write_manifest(folder)
+    loaded = modelshare.load(folder, allow_pickle=True)
+    inputs = torch.rand(2, 3, 32)
+    assert torch.equal(outputs(loaded, inputs), outputs(model, inputs))
