@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from modelshare.errors import ModelshareError
-from modelshare.evaluate.metrics import TASK_METRICS, Scores, score_model
+from modelshare.evaluate.metrics import TASK_METRICS, MetricSpec, Scores, score_model
 from modelshare.penguins import PenguinExample, penguin_pipeline
 from modelshare.record import Metric
 
@@ -51,19 +51,31 @@ def test_penguin_classifier_on_2009_matches_sklearn(penguins: PenguinExample) ->
     assert [(m.type, m.name, m.args) for m in scores.metrics] == [
         ("accuracy", "Accuracy", None),
         ("f1", "Macro F1", MACRO),
+        ("f1", "Weighted F1", {"average": "weighted"}),
         ("precision", "Macro precision", MACRO),
         ("recall", "Macro recall", MACRO),
         ("roc_auc", "ROC AUC (one-vs-rest, macro)", {"multi_class": "ovr", "average": "macro"}),
+        ("top_k_accuracy", "Top-2 accuracy", {"k": 2}),
+        *[
+            ("recall", f"Recall ({species})", {"average": "macro", "labels": [species]})
+            for species in ["Adelie", "Chinstrap", "Gentoo"]
+        ],
     ]
-    accuracy, f1, precision, recall, roc_auc = scores.metrics
+    accuracy, f1, weighted_f1, precision, recall, roc_auc, top_2, *per_class = scores.metrics
+    probabilities = model.predict_proba(X)
     assert_rounded(accuracy, skm.accuracy_score(y, y_pred))
     assert_rounded(f1, skm.f1_score(y, y_pred, average="macro"))
+    assert_rounded(weighted_f1, skm.f1_score(y, y_pred, average="weighted"))
     assert_rounded(precision, skm.precision_score(y, y_pred, average="macro"))
     assert_rounded(recall, skm.recall_score(y, y_pred, average="macro"))
     assert_rounded(
-        roc_auc,
-        skm.roc_auc_score(y, model.predict_proba(X), multi_class="ovr", labels=model.classes_),
+        roc_auc, skm.roc_auc_score(y, probabilities, multi_class="ovr", labels=model.classes_)
     )
+    assert_rounded(top_2, skm.top_k_accuracy_score(y, probabilities, k=2, labels=model.classes_))
+    for metric, class_recall in zip(
+        per_class, skm.recall_score(y, y_pred, average=None), strict=True
+    ):
+        assert_rounded(metric, class_recall)
     assert accuracy.value < 1.0  # a season the model never saw: values that can differ
 
 
@@ -161,8 +173,14 @@ def test_multiclass_model_without_probabilities_has_no_auc(penguins: PenguinExam
 
     scores = score_model(svc, penguins.X_later, penguins.y_later, task="classification")
 
-    assert [metric.type for metric in scores.metrics] == ["accuracy", "f1", "precision", "recall"]
+    assert "roc_auc" not in [metric.type for metric in scores.metrics]
     assert_rounded(by_name(scores)["Accuracy"], svc.score(penguins.X_later, penguins.y_later))
+    assert_rounded(
+        by_name(scores)["Top-2 accuracy"],
+        skm.top_k_accuracy_score(
+            penguins.y_later, svc.decision_function(penguins.X_later), k=2, labels=svc.classes_
+        ),
+    )
 
 
 def test_binary_classifier_auc_uses_the_positive_class_probability(breast_cancer) -> None:
@@ -172,12 +190,19 @@ def test_binary_classifier_auc_uses_the_positive_class_probability(breast_cancer
 
     scores = score_model(model, X_test, y_test, task="classification")
 
+    positive = model.predict_proba(X_test)[:, 1]
     roc_auc = by_name(scores)["ROC AUC"]
     assert (roc_auc.type, roc_auc.args) == ("roc_auc", None)
-    assert_rounded(roc_auc, skm.roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))
+    assert_rounded(roc_auc, skm.roc_auc_score(y_test, positive))
+    f1 = by_name(scores)["F1 (1)"]
+    assert (f1.type, f1.args) == ("f1", {"pos_label": 1})
+    assert_rounded(f1, skm.f1_score(y_test, model.predict(X_test), pos_label=1))
     assert_rounded(
-        by_name(scores)["Macro F1"], skm.f1_score(y_test, model.predict(X_test), average="macro")
+        by_name(scores)["Average precision"], skm.average_precision_score(y_test, positive)
     )
+    assert_rounded(by_name(scores)["Log loss"], skm.log_loss(y_test, positive))
+    assert_rounded(by_name(scores)["Brier score"], skm.brier_score_loss(y_test, positive))
+    assert 0 < by_name(scores)["Expected calibration error"].value < 0.1
     assert scores.labels == ["0", "1"]
 
 
@@ -218,11 +243,13 @@ def test_regression_reports_mae_rmse_and_r_squared(diabetes) -> None:
         ("mae", "MAE", None),
         ("mse", "RMSE", {"squared": False}),
         ("r_squared", "R²", None),
+        ("mape", "MAPE", None),
     ]
-    mae, rmse, r_squared = scores.metrics
+    mae, rmse, r_squared, mape = scores.metrics
     assert_rounded(mae, skm.mean_absolute_error(y_test, y_pred))
     assert_rounded(rmse, np.sqrt(skm.mean_squared_error(y_test, y_pred)))
     assert_rounded(r_squared, skm.r2_score(y_test, y_pred))
+    assert_rounded(mape, skm.mean_absolute_percentage_error(y_test, y_pred))
     assert (scores.labels, scores.confusion_matrix) == (None, None)
 
 
@@ -239,26 +266,34 @@ def test_regression_leaves_out_rows_without_target(diabetes) -> None:
 
 
 def test_every_metric_reported_is_declared_for_its_task(penguins, breast_cancer, diabetes) -> None:
-    declared = {
-        task: [(spec.type, spec.name, spec.args) for spec in specs]
-        for task, specs in TASK_METRICS.items()
-    }
+    def declared_as(metric: Metric, spec: MetricSpec) -> bool:
+        if spec.per_class is None:
+            return (metric.type, metric.name, metric.args) == (spec.type, spec.name, spec.args)
+        label = (metric.args or {}).get(spec.per_class)
+        label = label[0] if isinstance(label, list) else label
+        restricted = spec.of_class(label)
+        return (metric.type, metric.name, metric.args) == (
+            restricted.type,
+            restricted.name,
+            restricted.args,
+        )
+
     X_train, X_test, y_train, y_test = diabetes
     regression = score_model(Ridge().fit(X_train, y_train), X_test, y_test, "regression")
     X_train, X_test, y_train, y_test = breast_cancer
     binary = make_pipeline(StandardScaler(), LogisticRegression()).fit(X_train, y_train)
     runs = [
         ("regression", regression),
-        ("classification", score_model(binary, X_test, y_test, "classification")),
+        ("binary", score_model(binary, X_test, y_test, "classification")),
         (
-            "classification",
+            "multiclass",
             score_model(penguins.model, penguins.X_test, penguins.y_test, "classification"),
         ),
     ]
 
-    for task, scores in runs:
+    for kind, scores in runs:
         for metric in scores.metrics:
-            assert (metric.type, metric.name, metric.args) in declared[task]
+            assert any(declared_as(metric, spec) for spec in TASK_METRICS[kind]), metric
 
 
 def test_an_unknown_task_is_an_error(diabetes) -> None:

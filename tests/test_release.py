@@ -42,13 +42,20 @@ def test_card_parses_with_huggingface_hub_and_holds_every_metric(bundle: Bundle)
     assert card.data.license == "mit"
     assert card.data.library_name == "sklearn"
     assert card.data.pipeline_tag == "tabular-classification"
-    claimed = {(r.dataset_name, r.metric_type): r.metric_value for r in card.data.eval_results}
-    recorded = {
-        (e.dataset.name, m.type): m.value for e in bundle.record.evaluation for m in e.metrics
-    }
+    claimed = [
+        (r.dataset_name, r.metric_type, r.metric_name, r.metric_args, r.metric_value)
+        for r in card.data.eval_results
+    ]
+    recorded = [
+        (e.dataset.name, m.type, m.name, m.args, m.value)
+        for e in bundle.record.evaluation
+        for m in e.metrics
+    ]
     assert claimed == recorded
-    assert {name for name, _ in recorded} == {"penguins-test", "penguins-2009"}
-    assert {"accuracy", "f1", "precision", "recall", "roc_auc"} <= {t for _, t in recorded}
+    assert {name for name, *_ in recorded} == {"penguins-test", "penguins-2009"}
+    assert {"accuracy", "f1", "precision", "recall", "roc_auc", "top_k_accuracy"} <= {
+        metric_type for _, metric_type, *_ in recorded
+    }
 
 
 def test_skops_load_with_recorded_trust_list_predicts_like_the_original(

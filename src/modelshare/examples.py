@@ -109,27 +109,56 @@ def run_example(release_dir: Path, *import_roots: Path) -> None:
     Example:
         >>> run_example(Path("releases/penguin-species"))
     """
+    failure = example_failure(release_dir, *import_roots)
+    if failure is not None:
+        raise ModelshareError(f"{failure}; nothing was saved")
+
+
+def example_failure(release_dir: Path, *import_roots: Path) -> str | None:
+    """Run the release's example in a fresh Python process; say why it failed, or None.
+
+    Example:
+        >>> example_failure(Path("releases/penguin-species")) is None
+        True
+    """
+    return example_outcome(start_example(release_dir, *import_roots))
+
+
+def start_example(release_dir: Path, *import_roots: Path) -> subprocess.Popen[str]:
+    """Start the release's example in a fresh Python process; :func:`example_outcome` waits
+    for it, so other work can go on meanwhile.
+
+    Example:
+        >>> running = start_example(Path("releases/penguin-species"))
+    """
     env = dict(os.environ)
     if import_roots:
         paths = [str(root) for root in import_roots]
         env["PYTHONPATH"] = os.pathsep.join([*paths, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return subprocess.Popen(
+        [sys.executable, EXAMPLE_PATH],
+        cwd=release_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def example_outcome(running: subprocess.Popen[str]) -> str | None:
+    """Wait for a started example; say why it failed, or None when it succeeded.
+
+    Example:
+        >>> example_outcome(start_example(Path("releases/penguin-species"))) is None
+        True
+    """
     try:
-        result = subprocess.run(
-            [sys.executable, EXAMPLE_PATH],
-            cwd=release_dir,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=EXAMPLE_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as error:
-        raise ModelshareError(
-            f"the release's example did not finish in {EXAMPLE_TIMEOUT_SECONDS} s"
-        ) from error
-    if result.returncode != 0:
-        lines = (result.stderr or result.stdout).strip().splitlines()
-        raise ModelshareError(
-            f"the release's example failed ({lines[-1] if lines else 'no output'}); "
-            "nothing was saved"
-        )
+        stdout, stderr = running.communicate(timeout=EXAMPLE_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        running.kill()
+        running.communicate()
+        return f"the release's example did not finish in {EXAMPLE_TIMEOUT_SECONDS} s"
+    if running.returncode == 0:
+        return None
+    lines = (stderr or stdout).strip().splitlines()
+    return f"the release's example failed ({lines[-1] if lines else 'no output'})"

@@ -131,6 +131,9 @@ class SplitRecord(_Model):
     method: str
     test_size: float | None = None
     random_state: int | None = None
+    time_column: str | None = Field(
+        None, description="column holding each row's time: evaluation rows must be later"
+    )
     details: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -233,6 +236,37 @@ class Metric(_Model):
     name: str
     value: float
     args: dict[str, Any] | None = None
+    ci_low: float | None = Field(None, description="lower bound of the bootstrap interval")
+    ci_high: float | None = Field(None, description="upper bound of the bootstrap interval")
+
+
+class Bootstrap(_Model):
+    """How the confidence intervals of the metrics were computed."""
+
+    method: Literal["percentile"] = "percentile"
+    resamples: int = Field(1000, ge=100, description="resamples of the rows, with replacement")
+    confidence: float = Field(0.95, gt=0, lt=1)
+    seed: int = Field(0, ge=0, description="seed of numpy's default_rng, per dataset")
+
+
+class GroupMetric(_Model):
+    """One metric of the model on the rows of one group of a sensitive feature."""
+
+    feature: str
+    group: str
+    n: int = Field(description="rows of the group")
+    metric: str = Field(description="selection_rate, accuracy, true_positive_rate, mae, …")
+    value: float | None = Field(None, description="None when undefined for the group")
+
+
+class FairnessSummary(_Model):
+    """A between-group measure of one sensitive feature, with its documented threshold."""
+
+    feature: str
+    measure: str = Field(description="demographic_parity_difference, equalized_odds_difference…")
+    value: float
+    threshold: float
+    beyond: bool = Field(description="the gap between groups is beyond the threshold")
 
 
 class EvaluationResult(_Model):
@@ -244,6 +278,43 @@ class EvaluationResult(_Model):
     labels: list[str] | None = None
     confusion_matrix: list[list[int]] | None = None
     images: list[str] = Field(default_factory=list)
+    sensitive_features: list[str] = Field(
+        default_factory=list, description="features the model was evaluated per group of"
+    )
+    group_metrics: list[GroupMetric] = Field(default_factory=list)
+    fairness: list[FairnessSummary] = Field(default_factory=list)
+    suppressed_groups: dict[str, int] = Field(
+        default_factory=dict,
+        description="sensitive feature -> groups withheld for having fewer rows than "
+        "min_group_size",
+    )
+    min_group_size: int | None = Field(None, description="smallest group shown")
+
+    def headline_metrics(self) -> dict[str, float]:
+        """The first metric of each Hub metric id, by id: the card's headline numbers.
+
+        Example:
+            >>> evaluation.headline_metrics()["f1"]  # macro F1, not a per-class value
+            0.9804
+        """
+        headline: dict[str, float] = {}
+        for metric in self.metrics:
+            headline.setdefault(metric.type, metric.value)
+        return headline
+
+
+LeakageCheck = Literal["overlap", "proxy", "training_data", "temporal"]
+
+
+class LeakageFinding(_Model):
+    """One sign that an evaluation overstates the model, with its evidence."""
+
+    check: LeakageCheck
+    dataset: str | None = Field(None, description="the evaluation dataset concerned")
+    feature: str | None = Field(None, description="proxy: the feature that predicts the target")
+    count: int | None = Field(None, description="overlap, temporal: rows concerned")
+    value: float | None = Field(None, description="proxy: the score that feature alone reaches")
+    evidence: str
 
 
 class GitState(_Model):
@@ -287,6 +358,10 @@ class ReleaseRecord(_Model):
     preprocessing: list[PreprocessingStep] = Field(default_factory=list)
     model: ModelFacts
     evaluation: list[EvaluationResult] = Field(default_factory=list)
+    bootstrap: Bootstrap | None = Field(None, description="how the metrics' intervals were made")
+    leakage: list[LeakageFinding] | None = Field(
+        None, description="leakage checks run at save time: [] when they found nothing"
+    )
     environment: Environment
     example: str = Field("examples/predict.py", description="runnable example, tested at save")
     waive: dict[str, str] = Field(

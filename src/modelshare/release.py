@@ -31,8 +31,11 @@ from modelshare.card.render import render_card, slug
 from modelshare.data import as_target, check_same_length, dataset_facts
 from modelshare.environment import capture_environment, requirements_txt
 from modelshare.errors import ModelshareError
+from modelshare.evaluate.fairness import MIN_GROUP_SIZE, GroupReport, group_report
+from modelshare.evaluate.figures import draw_figures
+from modelshare.evaluate.leakage import LabelledRows, find_leakage
 from modelshare.evaluate.metrics import Scores, score_model
-from modelshare.evaluate.plots import confusion_matrix_png
+from modelshare.evaluate.uncertainty import with_intervals
 from modelshare.examples import EXAMPLE_PATH, example_rows, run_example
 from modelshare.fsutil import atomic_directory, ensure_free_target
 from modelshare.manifest import write_manifest
@@ -42,9 +45,11 @@ from modelshare.models.sklearn import load_model
 from modelshare.models.training import optimizer_facts
 from modelshare.record import (
     HUMAN_FACT_FIELDS,
+    Bootstrap,
     DatasetFacts,
     EvaluationResult,
     HumanFacts,
+    LeakageFinding,
     ModelFacts,
     PreprocessingStep,
     Provenance,
@@ -108,6 +113,10 @@ class _Dataset:
             frame, self.y, self.name, provenance=self.provenance, file=self.file, task=task
         )
 
+    def rows(self, frame: pd.DataFrame, checksum: str, split: str) -> LabelledRows:
+        """This dataset as the leakage checks read it."""
+        return LabelledRows(self.name, frame, self.y, checksum, split, self.X)
+
 
 @dataclass
 class _Evaluation:
@@ -117,6 +126,7 @@ class _Evaluation:
     frame: pd.DataFrame
     split: str
     scores: Scores
+    groups: GroupReport | None = None
 
 
 class Release:
@@ -149,6 +159,7 @@ class Release:
         self._adapter: ModelAdapter | None = None
         self._procedure: TrainingFacts | None = None
         self._evaluations: list[_Evaluation] = []
+        self._bootstrap = Bootstrap()
 
     def describe(self, **facts: str | None) -> Release:
         """Record what only the authors know: intended use, out-of-scope use, limitations,
@@ -201,16 +212,25 @@ class Release:
         *,
         test_size: float | None = None,
         random_state: int | None = None,
+        time_column: str | None = None,
         **details: Any,
     ) -> Release:
         """Record how the data was split into training and evaluation sets.
 
+        ``time_column`` names a column of the data as given that holds each row's time: the
+        release then checks that no evaluation row is earlier than the latest training row.
+
         Example:
             >>> rel.split("stratified hold-out", test_size=0.2, random_state=0, stratify="species")
+            >>> rel.split("by date", time_column="date")
         """
         try:
             self._split = SplitRecord(
-                method=method, test_size=test_size, random_state=random_state, details=details
+                method=method,
+                test_size=test_size,
+                random_state=random_state,
+                time_column=time_column,
+                details=details,
             )
         except ValidationError as error:
             raise ModelshareError(f"split(): {_one_line(error)}") from error
@@ -302,17 +322,22 @@ class Release:
         split: str = "test",
         file: str | Path | None = None,
         predict: Callable[[Any], Any] | None = None,
+        sensitive_features: Any = None,
+        min_group_size: int = MIN_GROUP_SIZE,
     ) -> Release:
         """Measure the model on one evaluation dataset; call once per dataset.
 
         ``X`` takes the model's inputs: a DataFrame or array (scikit-learn), a tensor or
         array (PyTorch), texts (transformers). ``predict``, for PyTorch and transformers,
         replaces the model's own outputs: it gets the inputs in that form and returns labels,
-        class scores or values.
+        class scores or values. ``sensitive_features``, a DataFrame of the same rows (such as
+        ``df[["sex"]]``), adds metrics per group of each of its columns; groups of fewer than
+        ``min_group_size`` rows are withheld.
 
         Example:
             >>> rel.evaluate(X_test, y_test, dataset="penguins-test")
             >>> rel.evaluate(images, labels, dataset="digits-test", predict=lambda x: net(x / 255))
+            >>> rel.evaluate(X_test, y_test, dataset="test", sensitive_features=X_test[["sex"]])
         """
         adapter = self._attached()
         if any(e.data.name == dataset for e in self._evaluations):
@@ -322,7 +347,25 @@ class Release:
         predictor = adapter.predictor(predict)
         _check_labels(getattr(predictor, "classes_", None), measured.y, dataset)
         scores = score_model(predictor, frame, measured.y, adapter.task, dataset=dataset)
-        self._evaluations.append(_Evaluation(measured, frame, split, scores))
+        groups = None
+        if sensitive_features is not None:
+            groups = group_report(scores.predictions, sensitive_features, min_group_size)
+        self._evaluations.append(_Evaluation(measured, frame, split, scores, groups))
+        return self
+
+    def bootstrap(
+        self, *, resamples: int = 1000, confidence: float = 0.95, seed: int = 0
+    ) -> Release:
+        """Set how the confidence intervals of the metrics are computed (the defaults unless
+        called): percentile intervals over ``resamples`` resamples of each dataset's rows.
+
+        Example:
+            >>> rel.bootstrap(resamples=2000, confidence=0.9, seed=7)
+        """
+        try:
+            self._bootstrap = Bootstrap(resamples=resamples, confidence=confidence, seed=seed)
+        except ValidationError as error:
+            raise ModelshareError(f"bootstrap(): {_one_line(error)}") from error
         return self
 
     def waive(self, item: str, reason: str) -> Release:
@@ -388,10 +431,13 @@ class Release:
         model_facts = adapter.save(staging)
         _refuse_pickled_weights(staging / model_facts.file)
         model_facts = model_facts.model_copy(update={"training": self._training_facts()})
+        training_facts = self._training.facts(training_frame, adapter.task)
+        evaluations = [self._evaluation_result(e, staging) for e in self._evaluations]
         record = self._record(
             model_facts,
-            self._training.facts(training_frame, adapter.task),
-            [self._evaluation_result(e, staging) for e in self._evaluations],
+            training_facts,
+            evaluations,
+            self._leakage(training_frame, training_facts, evaluations),
         )
         (staging / "examples").mkdir()
         rows = example_rows(self._evaluations[0].frame if self._evaluations else training_frame)
@@ -407,22 +453,35 @@ class Release:
         return record
 
     def _evaluation_result(self, evaluation: _Evaluation, staging: Path) -> EvaluationResult:
-        """The record of one evaluation, with its confusion matrix drawn into images/."""
-        scores, name = evaluation.scores, evaluation.data.name
-        images = []
-        if scores.confusion_matrix is not None:
-            image = f"images/confusion_matrix_{slug(name)}.png"
-            confusion_matrix_png(
-                scores.confusion_matrix, scores.labels, staging / image, f"Confusion matrix: {name}"
-            )
-            images.append(image)
+        """The record of one evaluation: metrics with their intervals, per-group results, and
+        its figures drawn into images/."""
+        scores, name, groups = evaluation.scores, evaluation.data.name, evaluation.groups
         return EvaluationResult(
             dataset=evaluation.data.facts(evaluation.frame, self._task),
             split=evaluation.split,
-            metrics=scores.metrics,
+            metrics=with_intervals(scores.metrics, scores.predictions, self._bootstrap),
             labels=scores.labels,
             confusion_matrix=scores.confusion_matrix,
-            images=images,
+            images=draw_figures(scores, groups, name, slug(name), staging),
+            **(groups.record_fields() if groups else {}),
+        )
+
+    def _leakage(
+        self,
+        training_frame: pd.DataFrame,
+        training_facts: DatasetFacts,
+        evaluations: list[EvaluationResult],
+    ) -> list[LeakageFinding]:
+        """The leakage checks of the training data against every evaluation dataset."""
+        assert self._training is not None
+        return find_leakage(
+            self._training.rows(training_frame, training_facts.checksum, "train"),
+            [
+                given.data.rows(given.frame, result.dataset.checksum, given.split)
+                for given, result in zip(self._evaluations, evaluations, strict=True)
+            ],
+            self._task,
+            self._split.time_column if self._split else None,
         )
 
     def _training_facts(self) -> TrainingFacts | None:
@@ -437,6 +496,7 @@ class Release:
         model_facts: ModelFacts,
         training_data: DatasetFacts,
         evaluations: list[EvaluationResult],
+        leakage: list[LeakageFinding],
     ) -> ReleaseRecord:
         """The release record for the measured facts."""
         adapter = self._attached()
@@ -461,6 +521,8 @@ class Release:
                 preprocessing=adapter.preprocessing() + self._declared_steps,
                 model=model_facts,
                 evaluation=evaluations,
+                bootstrap=self._bootstrap if evaluations else None,
+                leakage=leakage,
                 environment=capture_environment(adapter.modules(), seeds, cwd=Path.cwd()),
                 waive=self.waivers,
             )

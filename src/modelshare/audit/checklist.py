@@ -570,8 +570,9 @@ ITEMS: tuple[ChecklistItem, ...] = (
         required=True,
         fix="Evaluate the model per group of the people it affects (e.g. by sex, age, "
         "ethnicity) and report the results.",
-        record_fix="Report a per-group evaluation in `describe.ethical_considerations`, or "
-        "waive the item with the reason (`Release.waive('ethics.fairness', ...)`).",
+        record_fix="Evaluate per group with "
+        "`Release.evaluate(..., sensitive_features=df[['sex']])`, or waive the item with the "
+        "reason (`Release.waive('ethics.fairness', ...)`).",
         headings=Topic(
             (
                 "fairness",

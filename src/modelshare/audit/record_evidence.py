@@ -275,6 +275,14 @@ def _datasets(release: ReleaseFolder) -> Assessment:
 
 
 def _fairness(release: ReleaseFolder) -> Assessment:
+    evaluated = [
+        f"{e.dataset.name!r} by {', '.join(e.sensitive_features)} "
+        f"({len({(m.feature, m.group) for m in e.group_metrics})} groups)"
+        for e in release.record.evaluation
+        if e.group_metrics
+    ]
+    if evaluated:
+        return Assessment("present", "evaluation[].group_metrics: " + "; ".join(evaluated))
     text = release.record.describe.ethical_considerations or ""
     match = FAIRNESS_WORDS.search(text)
     if match:
@@ -379,6 +387,7 @@ def record_risk_inputs(
         data_version=f"training_data.checksum {record.training_data.checksum[:12]}…",
         pii=tuple(pii),
         training_only=_training_only(record),
+        leakage=tuple(finding.evidence for finding in record.leakage or []),
     )
 
 

@@ -36,7 +36,8 @@ class RiskInputs:
 
     ``consent``, ``pinned``, ``seed`` and ``data_version`` say where each is stated (``None``:
     nowhere); ``no_consent`` where the text says consent was not obtained; ``training_only``
-    says why the evaluation saw only training data, when it did.
+    says why the evaluation saw only training data, when it did; ``leakage`` holds the
+    evidence of each leakage finding recorded at save time.
     """
 
     statuses: Mapping[str, str]
@@ -50,6 +51,7 @@ class RiskInputs:
     pii: tuple[PiiFinding, ...]
     no_consent: str | None = None
     training_only: str | None = None
+    leakage: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,10 @@ def _robustness(inputs: RiskInputs) -> list[Finding]:
     return findings
 
 
+def _leakage(inputs: RiskInputs) -> list[Finding]:
+    return [Finding("warn", evidence) for evidence in inputs.leakage]
+
+
 def _reproducibility(inputs: RiskInputs) -> list[Finding]:
     gaps = {
         "environment not pinned (no exact package versions)": inputs.pinned,
@@ -184,6 +190,15 @@ RISKS: tuple[Risk, ...] = (
         "State the limitations and evaluate on data beyond the training distribution "
         "(another period, site or population).",
         _robustness,
+    ),
+    Risk(
+        "risk.leakage",
+        "Data leakage: evaluation results that overstate the model",
+        "warn",
+        "Evaluate on rows the model never saw: remove training rows from the evaluation data, "
+        "drop features that encode the target, and keep evaluation rows later than training "
+        "rows when time matters; then save the release again.",
+        _leakage,
     ),
     Risk(
         "risk.reproducibility",

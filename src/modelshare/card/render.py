@@ -18,6 +18,13 @@ from importlib.resources import files
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+from modelshare.card.evaluation import (
+    figures,
+    groups_section,
+    interval_note,
+    leakage_section,
+    metric_table,
+)
 from modelshare.card.markdown import human_size, table
 from modelshare.card.network import architecture_section, configuration_section, training_section
 from modelshare.card.placeholders import fact_or_placeholder
@@ -234,6 +241,8 @@ def preprocessing_section(record: ReleaseRecord) -> str:
             rows.append(["Test size", split.test_size])
         if split.random_state is not None:
             rows.append(["Random state", split.random_state])
+        if split.time_column is not None:
+            rows.append(["Time column", f"`{split.time_column}`"])
         rows += [
             [key.replace("_", " ").capitalize(), value] for key, value in split.details.items()
         ]
@@ -311,35 +320,36 @@ def _pipeline_text(model: ModelFacts) -> str:
     )
 
 
-def evaluation_detail(evaluation: EvaluationResult) -> str:
-    """One evaluation dataset: its size, class counts and confusion matrix image."""
+def evaluation_detail(evaluation: EvaluationResult, positive: str | None = None) -> str:
+    """One evaluation dataset: its size, class counts, figures and per-group results.
+    ``positive`` is a binary model's positive class."""
     data = evaluation.dataset
     parts = [f"### {data.name}", dataset_statistics(data)]
     if data.target.class_counts:
         counts = ", ".join(f"{label}: {n}" for label, n in data.target.class_counts.items())
         parts.append(f"Class counts: {counts}.")
-    parts += [f"![Confusion matrix on {data.name}]({image})" for image in evaluation.images]
+    parts += figures(evaluation, per_group=False)
+    parts += groups_section(evaluation, positive)
     return "\n\n".join(parts)
 
 
 def evaluation_section(record: ReleaseRecord) -> str:
-    """A metric × dataset table, then the details of each evaluation dataset."""
+    """A metric × dataset table with confidence intervals, the details of each evaluation
+    dataset, then the leakage checks."""
     if not record.evaluation:
         return (
             "The model was not evaluated: pass `Release.evaluate(X, y, dataset=...)` "
             "or `--test FILE`."
         )
-    names = [evaluation.dataset.name for evaluation in record.evaluation]
-    values: dict[str, dict[str, float]] = {}
-    for evaluation in record.evaluation:
-        for metric in evaluation.metrics:
-            values.setdefault(metric.name, {})[evaluation.dataset.name] = metric.value
-    rows = [
-        [label, *(by_dataset.get(name, "—") for name in names)]
-        for label, by_dataset in values.items()
-    ]
+    classes = record.model.classes
+    positive = classes[1] if classes and len(classes) == 2 else None
     return "\n\n".join(
-        [table(["Metric", *names], rows), *map(evaluation_detail, record.evaluation)]
+        [
+            metric_table(record),
+            interval_note(record.bootstrap, record.evaluation),
+            *(evaluation_detail(evaluation, positive) for evaluation in record.evaluation),
+            *leakage_section(record.leakage),
+        ]
     )
 
 

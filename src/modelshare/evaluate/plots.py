@@ -1,7 +1,9 @@
 """Plots the model card shows, drawn on matplotlib's Agg canvas and written atomically.
 
 matplotlib is imported when a plot is drawn, and no global state (backend, pyplot, rcParams)
-is touched, so importing this module is cheap and safe inside any application.
+is touched, so importing this module is cheap and safe inside any application. Every plot is
+a PNG: the confusion matrix, ROC and precision-recall curves, the calibration curve, the
+residuals of a regression and the metrics per group of a sensitive feature.
 
 Example:
     >>> confusion_matrix_png([[20, 1], [2, 24]], ["no", "yes"], Path("images/cm.png"), "Test")
@@ -10,11 +12,15 @@ Example:
 
 from __future__ import annotations
 
+import math
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
+
+import numpy as np
+from sklearn import metrics as skm
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -46,7 +52,130 @@ def confusion_matrix_png(
     n = len(labels)
     if n == 0 or len(matrix) != n or any(len(row) != n for row in matrix):
         raise ValueError(f"a confusion matrix for {n} labels must have {n} rows of {n} counts")
-    figure = _confusion_matrix_figure(matrix, labels, title)
+    return _save(_confusion_matrix_figure(matrix, labels, title), path)
+
+
+def roc_curve_png(truth: np.ndarray, scores: np.ndarray, path: Path, title: str) -> Path:
+    """Draw the ROC curve of a binary classifier's positive-class scores, with its AUC.
+
+    Example:
+        >>> roc_curve_png(y_test == "yes", model.predict_proba(X_test)[:, 1], path, "Test")
+        PosixPath('images/roc_curve_test.png')
+    """
+    false_positive, true_positive, _ = skm.roc_curve(truth, scores)
+    figure, axes = _curve_axes(title, "False positive rate", "True positive rate")
+    area = skm.auc(false_positive, true_positive)
+    axes.plot(false_positive, true_positive, drawstyle="steps-post", label=f"AUC {area:.3f}")
+    axes.plot([0, 1], [0, 1], linestyle=":", color="grey", label="chance")
+    axes.legend(loc="lower right")
+    return _save(figure, path)
+
+
+def precision_recall_png(truth: np.ndarray, scores: np.ndarray, path: Path, title: str) -> Path:
+    """Draw the precision-recall curve of a binary classifier, with the positive share.
+
+    Example:
+        >>> precision_recall_png(y_test == "yes", scores, path, "Test")
+        PosixPath('images/precision_recall_test.png')
+    """
+    precision, recall, _ = skm.precision_recall_curve(truth, scores)
+    figure, axes = _curve_axes(title, "Recall", "Precision")
+    average = skm.average_precision_score(truth, scores)
+    axes.plot(recall, precision, drawstyle="steps-post", label=f"AP {average:.3f}")
+    axes.axhline(np.mean(truth), linestyle=":", color="grey", label="positive share")
+    axes.legend(loc="lower left")
+    return _save(figure, path)
+
+
+def calibration_png(
+    truth: np.ndarray, probabilities: np.ndarray, path: Path, title: str, n_bins: int = 10
+) -> Path:
+    """Draw the calibration curve: observed positive share per bin of predicted probability.
+
+    Example:
+        >>> calibration_png(y_test == "yes", model.predict_proba(X_test)[:, 1], path, "Test")
+        PosixPath('images/calibration_test.png')
+    """
+    from sklearn.calibration import calibration_curve
+
+    observed, predicted = calibration_curve(truth, probabilities, n_bins=n_bins)
+    figure, axes = _curve_axes(title, "Predicted probability", "Observed share of positives")
+    axes.plot(predicted, observed, marker="o", label="model")
+    axes.plot([0, 1], [0, 1], linestyle=":", color="grey", label="perfectly calibrated")
+    axes.legend(loc="upper left")
+    return _save(figure, path)
+
+
+def residuals_png(y_true: np.ndarray, y_pred: np.ndarray, path: Path, title: str) -> Path:
+    """Draw a regression's residuals (true minus predicted) against its predictions.
+
+    Example:
+        >>> residuals_png(y_test, model.predict(X_test), path, "Test")
+        PosixPath('images/residuals_test.png')
+    """
+    figure, axes = _new_axes(title, (5.0, 4.0))
+    axes.scatter(y_pred, y_true - y_pred, s=12, alpha=0.6)
+    axes.axhline(0, linestyle=":", color="grey")
+    axes.set_xlabel("Predicted")
+    axes.set_ylabel("Residual (true − predicted)")
+    return _save(figure, path)
+
+
+def group_metrics_png(
+    values: Mapping[str, Mapping[str, float | None]], path: Path, title: str
+) -> Path:
+    """Draw one bar chart per metric, one bar per group (``values[metric][group]``).
+
+    Example:
+        >>> group_metrics_png({"accuracy": {"female": 0.97, "male": 0.68}}, path, "By sex")
+        PosixPath('images/groups_test_sex.png')
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if not values:
+        raise ValueError("no metric to draw")
+    columns = min(3, len(values))
+    rows = math.ceil(len(values) / columns)
+    figure = Figure(figsize=(3.2 * columns, 2.8 * rows), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    figure.suptitle(title)
+    for index, (metric, by_group) in enumerate(values.items()):
+        axes = figure.add_subplot(rows, columns, index + 1)
+        groups = [_shorten(group) for group in by_group]
+        heights = [np.nan if value is None else value for value in by_group.values()]
+        axes.bar(groups, heights, color="tab:blue")
+        if all(0 <= height <= 1 for height in heights if not np.isnan(height)):
+            axes.set_ylim(0, 1.05)
+        axes.set_title(metric.replace("_", " "), fontsize=10)
+        axes.tick_params(axis="x", labelrotation=30)
+    return _save(figure, path)
+
+
+def _new_axes(title: str, size: tuple[float, float]) -> tuple[Figure, Axes]:
+    """A figure on an Agg canvas with one titled axes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.set_title(title)
+    return figure, axes
+
+
+def _curve_axes(title: str, x_label: str, y_label: str) -> tuple[Figure, Axes]:
+    """Square axes over the unit square, for curves of rates."""
+    figure, axes = _new_axes(title, (4.5, 4.5))
+    axes.set_xlim(-0.02, 1.02)
+    axes.set_ylim(-0.02, 1.02)
+    axes.set_xlabel(x_label)
+    axes.set_ylabel(y_label)
+    return figure, axes
+
+
+def _save(figure: Figure, path: Path) -> Path:
+    """Write a figure as a PNG at ``path``, atomically."""
     path = Path(path)
     _write_atomically(path, lambda file: figure.savefig(file, format="png", dpi=DPI))
     return path
@@ -54,14 +183,9 @@ def confusion_matrix_png(
 
 def _confusion_matrix_figure(matrix: list[list[int]], labels: list[str], title: str) -> Figure:
     """The confusion matrix as a heat map with annotated counts, on an Agg canvas."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     n = len(labels)
     side = max(4.0, 1.8 + 0.5 * n)
-    figure = Figure(figsize=(side, side), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
+    figure, axes = _new_axes(title, (side, side))
     axes.imshow(matrix, cmap="Blues", vmin=0)
     _annotate_counts(axes, matrix, fontsize=10 if n <= 10 else 8)
     tick_labels = [_shorten(label) for label in labels]
@@ -69,7 +193,6 @@ def _confusion_matrix_figure(matrix: list[list[int]], labels: list[str], title: 
     axes.set_yticks(range(n), tick_labels)
     axes.set_xlabel("Predicted")
     axes.set_ylabel("True")
-    axes.set_title(title)
     return figure
 
 

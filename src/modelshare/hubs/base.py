@@ -134,8 +134,7 @@ class ReleaseVersion:
             "authors": record.authors,
             "model": {"estimator": record.model.estimator, "task": record.model.task},
             "metrics": {
-                result.dataset.name: {metric.type: metric.value for metric in result.metrics}
-                for result in record.evaluation
+                result.dataset.name: result.headline_metrics() for result in record.evaluation
             },
             "missing_facts": record.missing_facts(),
             "manifest": self.manifest.model_dump(),
