@@ -54,7 +54,8 @@ def test_a_fresh_release_verifies(release: Path) -> None:
     result = run_cli("verify", release)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "verified" in result.stdout
-    assert "7 files" in result.stdout
+    files = [p for p in release.rglob("*") if p.is_file() and p.name != "manifest.json"]
+    assert f"{len(files)} files" in result.stdout
 
 
 def test_verify_names_every_modified_missing_and_extra_file(release: Path) -> None:
@@ -124,15 +125,14 @@ def test_symbolic_links_are_never_followed(release: Path, tmp_path: Path) -> Non
     outside.mkdir()
     shutil.move(release / "model.skops", outside / "model.skops")
     (release / "model.skops").symlink_to(outside / "model.skops")
+    images = sorted(f.relative_to(release).as_posix() for f in (release / "images").iterdir())
     shutil.move(release / "images", outside / "images")
     (release / "images").symlink_to(outside / "images", target_is_directory=True)
 
     result = verify_folder(release)
     assert result.modified == ("model.skops",)
-    assert result.missing == (
-        "images/confusion_matrix_penguins-2009.png",
-        "images/confusion_matrix_penguins-test.png",
-    )
+    assert "images/confusion_matrix_penguins-test.png" in images
+    assert list(result.missing) == images
     assert result.extra == ("images",)
     with pytest.raises(ModelshareError, match="symbolic link"):
         write_manifest(release)

@@ -43,6 +43,7 @@ from modelshare.models import CONVERT_HINT, adapter_for
 from modelshare.models.base import ModelAdapter
 from modelshare.models.sklearn import load_model
 from modelshare.models.training import optimizer_facts
+from modelshare.profile import PROFILE_FILE, build_profile, render_distribution_section
 from modelshare.record import (
     HUMAN_FACT_FIELDS,
     Bootstrap,
@@ -95,6 +96,14 @@ def _one_line(error: ValidationError) -> str:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"])
     return f"{where}: {first['msg'].lower()}"
+
+
+def _write_profile(frame: pd.DataFrame, target: pd.Series, staging: Path) -> str:
+    """Write the privacy-safe profile of the training data and its plots; return the card's
+    distribution subsection."""
+    profile = build_profile(frame, target)
+    (staging / PROFILE_FILE).write_text(profile.to_json(), encoding="utf-8")
+    return render_distribution_section(profile, staging / "images", heading="### Distribution")
 
 
 @dataclass
@@ -432,6 +441,7 @@ class Release:
         _refuse_pickled_weights(staging / model_facts.file)
         model_facts = model_facts.model_copy(update={"training": self._training_facts()})
         training_facts = self._training.facts(training_frame, adapter.task)
+        distribution = _write_profile(training_frame, self._training.y, staging)
         evaluations = [self._evaluation_result(e, staging) for e in self._evaluations]
         record = self._record(
             model_facts,
@@ -447,7 +457,8 @@ class Release:
             requirements_txt(record.environment.packages), encoding="utf-8"
         )
         (staging / RECORD_FILE).write_text(record.model_dump_json(indent=2), encoding="utf-8")
-        (staging / CARD_FILE).write_text(render_card(record, example), encoding="utf-8")
+        card = render_card(record, example, distribution=distribution)
+        (staging / CARD_FILE).write_text(card, encoding="utf-8")
         run_example(staging, *adapter.import_roots())
         write_manifest(staging)
         return record

@@ -24,6 +24,8 @@ from modelshare.audit.risks import RiskInputs
 from modelshare.record import PreprocessingStep, ReleaseRecord
 
 PROFILE_FILE = "data_profile.json"
+"""Written by every release (see ``modelshare.profile.PROFILE_FILE``)."""
+
 FAIRNESS_WORDS = ITEMS_BY_ID["ethics.fairness"].keyword_pattern or re.compile("fairness")
 TEXT_FIELDS: dict[str, str] = {
     "data.collection": "training_data.provenance.collection",

@@ -387,8 +387,9 @@ def waivers_section(record: ReleaseRecord) -> str:
     return table(["Checklist item", "Why it does not apply"], sorted(record.waive.items()))
 
 
-def render_card(record: ReleaseRecord, example_code: str) -> str:
-    """The full README.md text for a release record.
+def render_card(record: ReleaseRecord, example_code: str, *, distribution: str = "") -> str:
+    """The full README.md text for a release record; ``distribution`` is the training data's
+    distribution subsection, rendered from its profile.
 
     Example:
         >>> render_card(record, example_code).startswith("---")
@@ -406,7 +407,7 @@ def render_card(record: ReleaseRecord, example_code: str) -> str:
         out_of_scope=fact_or_placeholder(facts.out_of_scope, "describe.out_of_scope"),
         limitations=fact_or_placeholder(facts.limitations, "describe.limitations"),
         get_started=get_started_section(record, example_code),
-        training_data=training_data_section(record),
+        training_data="\n\n".join(filter(None, [training_data_section(record), distribution])),
         preprocessing=preprocessing_section(record),
         training_procedure=training_procedure_section(record),
         evaluation=evaluation_section(record),

@@ -22,7 +22,11 @@ from modelshare.profile.model import (
 )
 from modelshare.profile.sources import open_source
 
+PROFILE_FILE = "data_profile.json"
+"""The training data's profile in every release."""
+
 __all__ = [
+    "PROFILE_FILE",
     "CategoricalColumn",
     "ColumnPlan",
     "DataProfile",

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from modelshare.errors import UsageError
+from modelshare.profile import PROFILE_FILE
 from modelshare.profile.model import DataProfile
 from modelshare.profile.sources import open_source
 from modelshare.shift.decide import decide_columns, ordered, verdict
 from modelshare.shift.match import match_columns
 from modelshare.shift.report import DriftReport, DriftSettings
 
-PROFILE_FILE = "data_profile.json"
 """Where a release keeps its training-data profile."""
 
 
