@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -143,18 +144,17 @@ def test_regression_release_from_files(tmp_path: Path) -> None:
     assert record["model"]["trusted_types"], "tree models need an explicit trust list"
 
 
+def release_from(
+    files: dict[str, Path], out: Path, *extra: str | Path, **overrides: str | Path
+) -> subprocess.CompletedProcess[str]:
+    """Run `modelshare release` on the wine files, with some options replaced."""
+    options = {"model": files["model"], "train": files["train"], "target": "target", **overrides}
+    flags = [part for name, value in options.items() for part in (f"--{name}", value)]
+    return run_cli("release", *flags, *extra, "--out", out)
+
+
 def test_unknown_target_column(wine_files: dict[str, Path], tmp_path: Path) -> None:
-    result = run_cli(
-        "release",
-        "--model",
-        wine_files["model"],
-        "--train",
-        wine_files["train"],
-        "--target",
-        "cultivar",
-        "--out",
-        tmp_path / "out",
-    )
+    result = release_from(wine_files, tmp_path / "out", target="cultivar")
     assert_clean_failure(result, "cultivar", "train.csv")
     assert not (tmp_path / "out").exists()
 
@@ -162,17 +162,7 @@ def test_unknown_target_column(wine_files: dict[str, Path], tmp_path: Path) -> N
 def test_unreadable_csv(wine_files: dict[str, Path], tmp_path: Path) -> None:
     broken = tmp_path / "broken.csv"
     broken.write_bytes(b"\x00\x01\x02garbage\xff\xfe")
-    result = run_cli(
-        "release",
-        "--model",
-        wine_files["model"],
-        "--train",
-        broken,
-        "--target",
-        "target",
-        "--out",
-        tmp_path / "out",
-    )
+    result = release_from(wine_files, tmp_path / "out", train=broken)
     assert_clean_failure(result, "broken.csv")
     assert not (tmp_path / "out").exists()
 
@@ -181,17 +171,7 @@ def test_pickled_model_is_refused(wine_files: dict[str, Path], tmp_path: Path) -
     model = sio.load(wine_files["model"], trusted=sio.get_untrusted_types(file=wine_files["model"]))
     pickled = tmp_path / "model.pkl"
     pickled.write_bytes(pickle.dumps(model))
-    result = run_cli(
-        "release",
-        "--model",
-        pickled,
-        "--train",
-        wine_files["train"],
-        "--target",
-        "target",
-        "--out",
-        tmp_path / "out",
-    )
+    result = release_from(wine_files, tmp_path / "out", model=pickled)
     assert_clean_failure(result, "pickle", "skops")
     assert not (tmp_path / "out").exists()
 
@@ -200,17 +180,7 @@ def test_existing_output_folder(wine_files: dict[str, Path], tmp_path: Path) -> 
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("keep")
-    result = run_cli(
-        "release",
-        "--model",
-        wine_files["model"],
-        "--train",
-        wine_files["train"],
-        "--target",
-        "target",
-        "--out",
-        out,
-    )
+    result = release_from(wine_files, out)
     assert_clean_failure(result, "--overwrite")
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
 
@@ -218,19 +188,7 @@ def test_existing_output_folder(wine_files: dict[str, Path], tmp_path: Path) -> 
 def test_invalid_meta_field_is_named(wine_files: dict[str, Path], tmp_path: Path) -> None:
     meta = tmp_path / "modelshare.yaml"
     meta.write_text("describe:\n  intented_use: teaching\n")
-    result = run_cli(
-        "release",
-        "--model",
-        wine_files["model"],
-        "--train",
-        wine_files["train"],
-        "--target",
-        "target",
-        "--meta",
-        meta,
-        "--out",
-        tmp_path / "out",
-    )
+    result = release_from(wine_files, tmp_path / "out", "--meta", meta)
     assert_clean_failure(result, "describe.intented_use")
 
 

@@ -258,7 +258,7 @@ def file_sha256(path: Path) -> str:
             while chunk := stream.read(CHUNK_BYTES):
                 digest.update(chunk)
     except OSError as error:
-        message = f"cannot read {path} ({_first_line(error)}); check the path"
+        message = f"cannot read {path} ({first_line(error)}); check the path"
         raise ModelshareError(message) from error
     return digest.hexdigest()
 
@@ -274,8 +274,8 @@ def read_table(path: Path) -> pd.DataFrame:
         (179, 7)
     """
     path = Path(path)
-    _require_readable_file(path)
-    table = _read_parquet(path) if _is_parquet(path) else _read_csv(path)
+    require_readable_file(path)
+    table = _read_parquet(path) if is_parquet(path) else _read_csv(path)
     if table.shape[1] == 0:
         raise ModelshareError(f"{path} has no columns; pass a table with named columns")
     if len(table) == 0:
@@ -367,7 +367,7 @@ def _target_type(present: pd.Series, dataset: str) -> str:
     except (TypeError, ValueError) as error:
         raise ModelshareError(
             f"cannot tell the type of target '{present.name}' in dataset '{dataset}' "
-            f"({_first_line(error)}); pass labels of one type"
+            f"({first_line(error)}); pass labels of one type"
         ) from error
 
 
@@ -391,7 +391,7 @@ def _by_count(item: tuple[str, int]) -> tuple[int, str]:
     return -count, label
 
 
-def _require_readable_file(path: Path) -> None:
+def require_readable_file(path: Path) -> None:
     """Raise unless ``path`` is an existing, non-empty file."""
     if not path.exists():
         raise ModelshareError(f"{path} not found; check the path")
@@ -401,7 +401,7 @@ def _require_readable_file(path: Path) -> None:
         raise ModelshareError(f"{path} is empty; pass a CSV or Parquet file with data")
 
 
-def _is_parquet(path: Path) -> bool:
+def is_parquet(path: Path) -> bool:
     """Whether ``path`` is Parquet, by suffix or by its first four bytes."""
     if path.suffix.lower() in PARQUET_SUFFIXES:
         return True
@@ -418,7 +418,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         return pd.read_parquet(path)
     except (OSError, ValueError) as error:
         raise ModelshareError(
-            f"cannot read {path} as Parquet ({_first_line(error)}); "
+            f"cannot read {path} as Parquet ({first_line(error)}); "
             "check that the file is complete and was written as Parquet"
         ) from error
 
@@ -431,7 +431,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise ModelshareError(f"{path} has no columns; pass a CSV with a header row") from error
     except (OSError, ValueError) as error:
         raise ModelshareError(
-            f"cannot read {path} as CSV ({_first_line(error)}); "
+            f"cannot read {path} as CSV ({first_line(error)}); "
             "pass a comma-separated UTF-8 file with a header row, or a Parquet file"
         ) from error
 
@@ -449,7 +449,7 @@ def _closest(name: str, candidates: list[str]) -> str | None:
     return by_lower[matches[0]] if matches else None
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
     """The first line of an exception's message, so errors stay one line."""
     lines = str(error).strip().splitlines()
     return lines[0] if lines else type(error).__name__

@@ -12,6 +12,11 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 class ModelshareError(Exception):
     """A problem with the user's input or environment, explained in one line."""
@@ -19,3 +24,16 @@ class ModelshareError(Exception):
 
 class UsageError(ModelshareError):
     """The input cannot be used at all (CLI exit code 2)."""
+
+
+def first_validation_error(error: ValidationError) -> str:
+    """A pydantic validation error as one line: where the first problem is, and what it is.
+
+    Example:
+        >>> first_validation_error(error)
+        'files.0.path: has a '..' component'
+    """
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message

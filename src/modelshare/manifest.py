@@ -36,7 +36,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from modelshare.errors import ModelshareError, UsageError
+from modelshare.errors import ModelshareError, UsageError, first_validation_error
 from modelshare.fsutil import write_file_durably
 
 MANIFEST_FILE = "manifest.json"
@@ -316,14 +316,6 @@ def write_manifest(folder: str | Path) -> Manifest:
     return manifest
 
 
-def _first_error(error: ValidationError) -> str:
-    """A pydantic validation error as one line naming where it is."""
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    message = first["msg"].removeprefix("Value error, ")
-    return f"{where}: {message}" if where else message
-
-
 def _read_manifest_bytes(folder: Path) -> tuple[bytes, Manifest]:
     """The bytes of ``folder/manifest.json`` and the manifest they hold."""
     path = folder / MANIFEST_FILE
@@ -338,7 +330,9 @@ def _read_manifest_bytes(folder: Path) -> tuple[bytes, Manifest]:
     try:
         manifest = Manifest.model_validate_json(data)
     except ValidationError as error:
-        raise UsageError(f"{path} is not a valid manifest: {_first_error(error)}") from error
+        raise UsageError(
+            f"{path} is not a valid manifest: {first_validation_error(error)}"
+        ) from error
     if manifest.schema_version.split(".")[0] != MANIFEST_SCHEMA_VERSION.split(".")[0]:
         raise UsageError(
             f"{path} has schema version {manifest.schema_version}; this modelshare reads "

@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = "1.0"
 
+RECORD_FILE = "modelshare.json"
+"""Where a release keeps its record."""
+
 RELEASE_FIELDS: dict[str, str] = {
     "license": "the model license, as a Hub license id (e.g. mit, apache-2.0)",
     "authors": "who developed the model",

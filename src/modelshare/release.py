@@ -30,7 +30,7 @@ from modelshare import __version__
 from modelshare.card.render import render_card, slug
 from modelshare.data import as_target, check_same_length, dataset_facts
 from modelshare.environment import capture_environment, requirements_txt
-from modelshare.errors import ModelshareError
+from modelshare.errors import ModelshareError, first_validation_error
 from modelshare.evaluate.fairness import MIN_GROUP_SIZE, GroupReport, group_report
 from modelshare.evaluate.figures import draw_figures
 from modelshare.evaluate.leakage import LabelledRows, find_leakage
@@ -46,6 +46,7 @@ from modelshare.models.training import optimizer_facts
 from modelshare.profile import PROFILE_FILE, build_profile, render_distribution_section
 from modelshare.record import (
     HUMAN_FACT_FIELDS,
+    RECORD_FILE,
     Bootstrap,
     DatasetFacts,
     EvaluationResult,
@@ -62,7 +63,6 @@ from modelshare.safety import scan_file
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
-RECORD_FILE = "modelshare.json"
 CARD_FILE = "README.md"
 REQUIREMENTS_FILE = "requirements.txt"
 
@@ -89,13 +89,6 @@ def validate_version(version: str) -> str:
             f"invalid version {version!r}: use letters, digits, '.', '_', '+' or '-', e.g. 1.0.0"
         )
     return version
-
-
-def _one_line(error: ValidationError) -> str:
-    """A pydantic validation error as one line naming the field."""
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    return f"{where}: {first['msg'].lower()}"
 
 
 def _write_profile(frame: pd.DataFrame, target: pd.Series, staging: Path) -> str:
@@ -242,7 +235,7 @@ class Release:
                 details=details,
             )
         except ValidationError as error:
-            raise ModelshareError(f"split(): {_one_line(error)}") from error
+            raise ModelshareError(f"split(): {first_validation_error(error)}") from error
         return self
 
     def add_step(
@@ -319,7 +312,7 @@ class Release:
                 details=details,
             )
         except ValidationError as error:
-            raise ModelshareError(f"training(): {_one_line(error)}") from error
+            raise ModelshareError(f"training(): {first_validation_error(error)}") from error
         return self
 
     def evaluate(
@@ -374,7 +367,7 @@ class Release:
         try:
             self._bootstrap = Bootstrap(resamples=resamples, confidence=confidence, seed=seed)
         except ValidationError as error:
-            raise ModelshareError(f"bootstrap(): {_one_line(error)}") from error
+            raise ModelshareError(f"bootstrap(): {first_validation_error(error)}") from error
         return self
 
     def waive(self, item: str, reason: str) -> Release:
@@ -538,7 +531,7 @@ class Release:
                 waive=self.waivers,
             )
         except ValidationError as error:
-            raise ModelshareError(f"invalid release: {_one_line(error)}") from error
+            raise ModelshareError(f"invalid release: {first_validation_error(error)}") from error
 
 
 def _check_labels(classes: Any, y: pd.Series, dataset: str) -> None:
@@ -587,7 +580,7 @@ class Bundle:
             record = ReleaseRecord.model_validate_json(record_file.read_bytes())
         except ValidationError as error:
             raise ModelshareError(
-                f"{record_file} is not a valid record: {_one_line(error)}"
+                f"{record_file} is not a valid record: {first_validation_error(error)}"
             ) from error
         return cls(folder, record)
 

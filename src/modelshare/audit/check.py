@@ -38,9 +38,8 @@ from modelshare.audit.record_evidence import (
 from modelshare.audit.report import CheckReport, ItemResult, People, Problem
 from modelshare.audit.risks import RISK_IDS, assess_risks
 from modelshare.errors import UsageError
-from modelshare.record import ReleaseRecord
+from modelshare.record import RECORD_FILE, ReleaseRecord
 
-RECORD_FILE = "modelshare.json"
 CARD_FILE = "README.md"
 SNIFF_BYTES = 8192
 MAX_SHOWN_CHARS = 60

@@ -24,11 +24,10 @@ from pydantic import ValidationError
 
 from modelshare.errors import ModelshareError, UsageError
 from modelshare.manifest import Manifest
-from modelshare.record import ReleaseRecord
+from modelshare.record import RECORD_FILE, ReleaseRecord
 
 LATEST = "latest"
 """The version meaning "the newest published one"; no release may be published as it."""
-RECORD_FILE = "modelshare.json"
 
 Accept = Callable[[Path], None]
 """A last check of a complete, verified copy before a pull moves it into place; raising

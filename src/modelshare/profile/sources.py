@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from modelshare.data import _first_line, _is_parquet, _require_readable_file, as_frame
+from modelshare.data import as_frame, first_line, is_parquet, require_readable_file
 from modelshare.errors import ModelshareError, UsageError
 from modelshare.profile.columns import (
     BATCH_ROWS,
@@ -72,10 +72,10 @@ def open_source(data: Any) -> TableSource:
     if isinstance(data, (str, Path)):
         path = Path(data)
         try:
-            _require_readable_file(path)
+            require_readable_file(path)
         except ModelshareError as error:
             raise UsageError(str(error)) from error
-        return ParquetSource(path) if _is_parquet(path) else CsvSource(path)
+        return ParquetSource(path) if is_parquet(path) else CsvSource(path)
     if isinstance(data, pa.Table):
         return ArrowSource(data)
     return FrameSource(as_frame(data))
@@ -148,7 +148,7 @@ class CsvSource:
 
     def _error(self, error: Exception) -> UsageError:
         return UsageError(
-            f"cannot read {self.path} as CSV ({_first_line(error)}); pass a comma-separated "
+            f"cannot read {self.path} as CSV ({first_line(error)}); pass a comma-separated "
             "UTF-8 file with a header row and one type per column, or a Parquet file"
         )
 
@@ -166,7 +166,7 @@ class ParquetSource:
             self.file = pq.ParquetFile(path, pre_buffer=False, buffer_size=PARQUET_BUFFER_BYTES)
         except (pa.ArrowInvalid, OSError) as error:
             raise UsageError(
-                f"cannot read {path} as Parquet ({_first_line(error)}); "
+                f"cannot read {path} as Parquet ({first_line(error)}); "
                 "check that the file is complete and was written as Parquet"
             ) from error
         self.schema = self.file.schema_arrow
