@@ -198,6 +198,23 @@ def test_network_loads_back_with_its_class(penguin_net, penguin_release) -> None
     assert penguin_release.record.environment.seeds == {"training": 0}
 
 
+def test_inputs_are_checked_against_thresholds_calibrated_on_the_logits(
+    penguin_net, penguin_release
+) -> None:
+    net, _, data = penguin_net
+    detector = modelshare.ood(penguin_release.path, model_class=PenguinNet)
+
+    scores = detector.score(data["X_test"])
+    far = detector.score(data["X_test"] * 3)
+
+    assert detector.thresholds.dataset == "penguins-test" and detector.thresholds.energy < 0
+    assert scores["flag"].mean() == pytest.approx(detector.thresholds.flagged_share, abs=1e-4)
+    logits = outputs(net, data["X_test"]).numpy()
+    assert np.allclose(scores["energy"], -np.log(np.exp(logits).sum(axis=1)), atol=1e-5)
+    assert far["flag"].mean() > 0.9
+    assert "pass model_class=" in modelshare.ood(penguin_release.path).model_note()
+
+
 def test_a_predict_function_returning_labels_is_scored_without_roc_auc(penguin_release) -> None:
     later = penguin_release.record.evaluation[1]
     assert later.dataset.name == "penguins-2009"

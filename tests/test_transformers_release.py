@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from huggingface_hub import ModelCard
 from sklearn.metrics import accuracy_score
@@ -17,8 +19,10 @@ transformers = pytest.importorskip("transformers")
 
 import modelshare  # noqa: E402
 from modelshare import Release  # noqa: E402
+from modelshare.evaluate.reproduce import verify_release  # noqa: E402
 from modelshare.models import adapter_for  # noqa: E402
 from modelshare.release import Bundle  # noqa: E402
+from tests.helpers import run_cli  # noqa: E402
 
 WORDS = ["a", "the", "film", "plot", "acting", "was", "is", "good", "great", "fine"]
 WORDS += ["bad", "awful", "boring", "dull"]
@@ -74,6 +78,15 @@ def bundle(classifier, tmp_path_factory: pytest.TempPathFactory) -> Bundle:
     rel.model(model, tokenizer=tokenizer)
     rel.training(optimizer=optimizer, epochs=40, batch_size=len(REVIEWS), seed=0)
     rel.evaluate([t for t, _ in HELD_OUT], [y for _, y in HELD_OUT], dataset="held-out reviews")
+    rel.evaluate(
+        [t for t, _ in REVIEWS] * 3, [y for _, y in REVIEWS] * 3, dataset="reviews", split="train"
+    )
+    rel.evaluate(
+        [t for t, _ in HELD_OUT] * 5,
+        [y for _, y in HELD_OUT] * 5,
+        dataset="validation reviews",
+        split="validation",
+    )
     return rel.save(tmp_path_factory.mktemp("rel") / "review-sentiment", quiet=True)
 
 
@@ -157,3 +170,33 @@ def test_a_model_fine_tuned_from_a_local_folder_names_no_base_model(
         assert adapter_for(model, tokenizer=tokenizer).describe().base_model is None
     finally:
         model.config.name_or_path = BASE_MODEL
+
+
+def test_claims_are_re_run_from_texts(bundle: Bundle, tmp_path: Path) -> None:
+    texts, labels = [t for t, _ in HELD_OUT], [y for _, y in HELD_OUT]
+    pd.DataFrame({"text": texts, "target": labels}).to_csv(tmp_path / "held.csv", index=False)
+
+    result = verify_release(bundle.path, data=(texts, labels), dataset="held-out reviews")
+    command = run_cli(
+        "verify", bundle.path, "--data", tmp_path / "held.csv", "--target", "target", "--json"
+    )
+
+    assert result.ok and result.claims.reproduced and result.claims.same_rows
+    assert command.returncode == 0, command.stdout + command.stderr
+    assert "Loading weights" not in command.stderr
+    claims = json.loads(command.stdout)["claims"]
+    assert claims["dataset"] == "held-out reviews" and claims["reproduced"]
+
+
+def test_texts_are_scored_with_the_classifier_thresholds(classifier, bundle: Bundle) -> None:
+    model, tokenizer, _ = classifier
+    detector = modelshare.ood(bundle.path)
+    texts = [t for t, _ in HELD_OUT] * 5
+
+    scores = detector.score(texts)
+
+    assert detector.thresholds.dataset == "validation reviews"
+    assert detector.thresholds.mahalanobis is None  # texts have no moments
+    expected = torch.softmax(logits(model, tokenizer, texts), dim=1).max(dim=1).values
+    assert np.allclose(scores["max_softmax"], expected.numpy(), atol=1e-6)
+    assert scores["flag"].mean() == pytest.approx(detector.thresholds.flagged_share, abs=1e-4)

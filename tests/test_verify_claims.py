@@ -98,11 +98,14 @@ def test_claims_checked_on_other_rows_must_fall_in_their_intervals(
     quickstart_bundle: Bundle, penguins: PenguinExample
 ) -> None:
     X, y = penguins.X_later, penguins.y_later
-    record, model = quickstart_bundle.record, load(quickstart_bundle.path)
+    folder, record = quickstart_bundle.path, quickstart_bundle.record
+    model = load(folder)
     later = next(e for e in record.evaluation if e.dataset.name == "penguins-2009")
 
-    same_source = reproduce_claims(record, model, X.iloc[10:], y.iloc[10:], dataset="penguins-2009")
-    perfect_claims = reproduce_claims(record, model, X, y, dataset="penguins-test")
+    same_source = reproduce_claims(
+        folder, record, model, X.iloc[10:], y.iloc[10:], dataset="penguins-2009"
+    )
+    perfect_claims = reproduce_claims(folder, record, model, X, y, dataset="penguins-test")
 
     assert not same_source.same_rows and same_source.reproduced
     accuracy = same_source.checks[0]

@@ -8,6 +8,10 @@ Example:
     >>> rel.evaluate(X_test, y_test, dataset="penguins-test")
     >>> bundle = rel.save("releases/penguin-species")
     >>> model = load("releases/penguin-species")
+    >>> drift("releases/penguin-species", "new.csv").verdict
+    'no drift in 6 columns'
+    >>> ood("releases/penguin-species").score(X_new)["flag"].mean()
+    0.04
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["ModelshareError", "Release", "__version__", "load"]
+__all__ = ["ModelshareError", "Release", "__version__", "drift", "load", "ood"]
 
 if TYPE_CHECKING:
     from modelshare.errors import ModelshareError
     from modelshare.loading import load
     from modelshare.release import Release
+    from modelshare.shift.detector import ood
+    from modelshare.shift.drift import drift
 
 
 def __getattr__(name: str) -> Any:
@@ -37,4 +43,12 @@ def __getattr__(name: str) -> Any:
         from modelshare.loading import load
 
         return load
+    if name == "drift":
+        from modelshare.shift.drift import drift
+
+        return drift
+    if name == "ood":
+        from modelshare.shift.detector import ood
+
+        return ood
     raise AttributeError(f"module 'modelshare' has no attribute {name!r}")

@@ -8,6 +8,7 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,6 +30,9 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON document for scripts.")]
+SHOWN_ROWS = 20
+"""Flagged rows listed by ``modelshare ood`` (``--out`` and ``--json`` hold them all)."""
+
 OverwriteOption = Annotated[
     bool, typer.Option("--overwrite", help="Replace the output folder if it exists.")
 ]
@@ -761,6 +765,10 @@ def drift_command(
     missing_rate: Annotated[
         float, typer.Option(min=0, help="Smallest missing-rate change (Cohen's h).")
     ] = 0.2,
+    reference_dataset: Annotated[
+        str | None,
+        typer.Option(help="Compare with this evaluation dataset of the release, not training."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Compare new data with a training-data profile, column by column; exit 1 on drift."""
@@ -772,7 +780,9 @@ def drift_command(
         jensen_shannon=jensen_shannon,
         missing_rate=missing_rate,
     )
-    report = drift(reference, new, target=target, settings=settings)
+    report = drift(
+        reference, new, target=target, settings=settings, reference_dataset=reference_dataset
+    )
     if report_file is not None:
         report.write_html(report_file)
     if as_json:
@@ -800,6 +810,85 @@ def print_drift(report: Any, report_file: Path | None) -> None:
     out.print(report.verdict, style="bold red" if report.drifted else "green", markup=False)
     if report_file is not None:
         out.print(f"report: {report_file}", markup=False)
+
+
+@app.command("ood")
+def ood_command(
+    reference: Annotated[
+        Path, typer.Argument(help="A release folder (profile, thresholds, model) or a profile.")
+    ],
+    data: Annotated[Path, typer.Argument(help="The inputs to score: CSV or Parquet.")],
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write every row's scores and flags as CSV.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Score each input row: is it like the training data? Lists the rows flagged and why."""
+    from modelshare.data import read_table
+    from modelshare.shift.detector import ood
+
+    detector = ood(reference)
+    rows = read_table(data)
+    target = detector.scorer.profile.target
+    if target is not None and target.name in rows.columns:
+        rows = rows.drop(columns=[target.name])
+    note = detector.model_note()
+    scores = detector.score(rows, use_model=note is None)
+    if out_file is not None:
+        scores.to_csv(out_file, index_label="row")
+    flagged = scores[scores["flag"]]
+    if as_json:
+        summary = {
+            "rows": len(scores),
+            "flagged": len(flagged),
+            "thresholds": detector.thresholds.model_dump() if detector.thresholds else None,
+            "note": note,
+            "flagged_rows": [
+                {"row": int(row), "score": _finite(score), "reasons": reasons}
+                for row, score, reasons in zip(
+                    flagged.index, flagged["score"], flagged["reasons"], strict=True
+                )
+            ],
+        }
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    print_ood(flagged, len(scores), detector, note, out_file)
+
+
+def print_ood(
+    flagged: Any, rows: int, detector: Any, note: str | None, out_file: Path | None
+) -> None:
+    """The flagged rows (the first 20) with their reasons, then the share flagged."""
+    from rich.table import Table
+    from rich.text import Text
+
+    if len(flagged):
+        table = Table("row", "distance", "reasons")
+        for row, score, reasons in list(
+            zip(flagged.index, flagged["score"], flagged["reasons"], strict=True)
+        )[:SHOWN_ROWS]:
+            table.add_row(str(row), f"{score:.2f}", Text(reasons))
+        out.print(table)
+    thresholds = detector.thresholds
+    calibration = (
+        f"thresholds accept {thresholds.tpr:.0%} of {thresholds.dataset}"
+        if thresholds
+        else "thresholds not calibrated on held-out data"
+    )
+    out.print(
+        f"{len(flagged)} of {rows} rows flagged ({len(flagged) / max(rows, 1):.1%}); {calibration}",
+        style="bold red" if len(flagged) else "green",
+        markup=False,
+    )
+    if note is not None and thresholds is not None and thresholds.max_softmax is not None:
+        out.print(f"class scores not checked: {note}", markup=False)
+    if out_file is not None:
+        out.print(f"scores: {out_file}", markup=False)
+
+
+def _finite(value: float) -> float | None:
+    """A float for JSON: None for NaN."""
+    return None if math.isnan(value) else round(float(value), 4)
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ from rich.console import Console
 from modelshare import __version__
 from modelshare.card.render import render_card, slug
 from modelshare.data import as_target, check_same_length, dataset_facts
+from modelshare.distribution import OODChoice, ProfiledData, write_distribution
 from modelshare.environment import capture_environment, requirements_txt
 from modelshare.errors import ModelshareError, first_validation_error
 from modelshare.evaluate.fairness import MIN_GROUP_SIZE, GroupReport, group_report
@@ -43,7 +44,6 @@ from modelshare.models import CONVERT_HINT, adapter_for
 from modelshare.models.base import ModelAdapter
 from modelshare.models.sklearn import load_model
 from modelshare.models.training import optimizer_facts
-from modelshare.profile import PROFILE_FILE, build_profile, render_distribution_section
 from modelshare.record import (
     HUMAN_FACT_FIELDS,
     RECORD_FILE,
@@ -60,6 +60,7 @@ from modelshare.record import (
     TrainingFacts,
 )
 from modelshare.safety import scan_file
+from modelshare.shift.ood import TPR
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
@@ -91,14 +92,6 @@ def validate_version(version: str) -> str:
     return version
 
 
-def _write_profile(frame: pd.DataFrame, target: pd.Series, staging: Path) -> str:
-    """Write the privacy-safe profile of the training data and its plots; return the card's
-    distribution subsection."""
-    profile = build_profile(frame, target)
-    (staging / PROFILE_FILE).write_text(profile.to_json(), encoding="utf-8")
-    return render_distribution_section(profile, staging / "images", heading="### Distribution")
-
-
 @dataclass
 class _Dataset:
     """A dataset as given; measured at save time, read the way the attached model reads it."""
@@ -128,7 +121,12 @@ class _Evaluation:
     frame: pd.DataFrame
     split: str
     scores: Scores
+    predictor: Any
     groups: GroupReport | None = None
+
+    def profiled(self) -> ProfiledData:
+        """This dataset as its profile and the out-of-distribution thresholds read it."""
+        return ProfiledData(self.data.name, self.frame, self.data.y, self.split, self.predictor)
 
 
 class Release:
@@ -162,6 +160,7 @@ class Release:
         self._procedure: TrainingFacts | None = None
         self._evaluations: list[_Evaluation] = []
         self._bootstrap = Bootstrap()
+        self._ood = OODChoice()
 
     def describe(self, **facts: str | None) -> Release:
         """Record what only the authors know: intended use, out-of-scope use, limitations,
@@ -342,8 +341,14 @@ class Release:
             >>> rel.evaluate(X_test, y_test, dataset="test", sensitive_features=X_test[["sex"]])
         """
         adapter = self._attached()
-        if any(e.data.name == dataset for e in self._evaluations):
-            raise ModelshareError(f"dataset {dataset!r} was already evaluated; use another name")
+        taken = next(
+            (e.data.name for e in self._evaluations if slug(e.data.name) == slug(dataset)), None
+        )
+        if taken is not None:
+            reason = (
+                "was already evaluated" if taken == dataset else f"shares its files with {taken!r}"
+            )
+            raise ModelshareError(f"dataset {dataset!r} {reason}; use another name")
         measured = self._given(X, y, dataset, None, file)
         frame = adapter.features(measured.X)
         predictor = adapter.predictor(predict)
@@ -352,7 +357,7 @@ class Release:
         groups = None
         if sensitive_features is not None:
             groups = group_report(scores.predictions, sensitive_features, min_group_size)
-        self._evaluations.append(_Evaluation(measured, frame, split, scores, groups))
+        self._evaluations.append(_Evaluation(measured, frame, split, scores, predictor, groups))
         return self
 
     def bootstrap(
@@ -368,6 +373,21 @@ class Release:
             self._bootstrap = Bootstrap(resamples=resamples, confidence=confidence, seed=seed)
         except ValidationError as error:
             raise ModelshareError(f"bootstrap(): {first_validation_error(error)}") from error
+        return self
+
+    def ood_calibration(self, *, dataset: str | None = None, tpr: float = TPR) -> Release:
+        """Choose how the out-of-distribution thresholds are calibrated: on the evaluation
+        ``dataset`` (held-out rows from the training distribution; by default the first
+        evaluated with split ``validation``, else the first not ``train``), each accepting
+        ``tpr`` of its rows.
+
+        Example:
+            >>> rel.evaluate(X_val, y_val, dataset="penguins-validation", split="validation")
+            >>> rel.ood_calibration(dataset="penguins-validation", tpr=0.99)
+        """
+        if not 0 < tpr < 1:
+            raise ModelshareError(f"ood_calibration(): tpr must lie between 0 and 1, not {tpr}")
+        self._ood = OODChoice(dataset, tpr)
         return self
 
     def waive(self, item: str, reason: str) -> Release:
@@ -434,7 +454,12 @@ class Release:
         _refuse_pickled_weights(staging / model_facts.file)
         model_facts = model_facts.model_copy(update={"training": self._training_facts()})
         training_facts = self._training.facts(training_frame, adapter.task)
-        distribution = _write_profile(training_frame, self._training.y, staging)
+        distribution = write_distribution(
+            staging,
+            ProfiledData(self._training.name, training_frame, self._training.y),
+            [e.profiled() for e in self._evaluations],
+            self._ood,
+        )
         evaluations = [self._evaluation_result(e, staging) for e in self._evaluations]
         record = self._record(
             model_facts,

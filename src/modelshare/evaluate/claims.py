@@ -14,7 +14,7 @@ the measured one:
 A claimed metric the data does not define (ROC AUC on data lacking a class) is *not measured*.
 
 Example:
-    >>> report = reproduce_claims(record, model, X_test, y_test, dataset="penguins-test")
+    >>> report = reproduce_claims(folder, record, model, X_test, y_test, dataset="penguins-test")
     >>> [check.message() for check in report.checks][:1]
     ['reproduced: Accuracy 1 (measured 1)']
 """
@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from modelshare.data import as_target, dataset_checksum
-from modelshare.errors import ModelshareError, UsageError
+from modelshare.errors import UsageError
 from modelshare.evaluate.metrics import score_model
-from modelshare.models import adapter_for
-from modelshare.models.base import ModelAdapter
-from modelshare.record import EvaluationResult, Metric, ModelFacts, ReleaseRecord
+from modelshare.models import release_adapter
+from modelshare.record import EvaluationResult, Metric, ReleaseRecord
 
 SAME_ROWS_TOLERANCE = 0.001
 """Largest difference between a claim and its measurement on the same rows."""
@@ -159,7 +159,7 @@ def compare_claims(
 
 
 def reproduce_claims(
-    record: ReleaseRecord, model: Any, X: Any, y: Any, *, dataset: str | None = None
+    folder: Path, record: ReleaseRecord, model: Any, X: Any, y: Any, *, dataset: str | None = None
 ) -> ClaimsReport:
     """Score a release's model on ``X``, ``y`` and check the claims of one dataset.
 
@@ -167,10 +167,10 @@ def reproduce_claims(
     checksum the data has, else the only one.
 
     Example:
-        >>> reproduce_claims(record, modelshare.load(folder), X_test, y_test).reproduced
+        >>> reproduce_claims(folder, record, modelshare.load(folder), X_test, y_test).reproduced
         True
     """
-    adapter = _adapter(model, record.model)
+    adapter = release_adapter(model, record.model, folder)
     frame, target = adapter.features(X), as_target(y)
     same_rows_as = dataset_checksum(frame, target)
     claimed = _claimed_dataset(record, dataset, same_rows_as)
@@ -196,15 +196,3 @@ def _claimed_dataset(record: ReleaseRecord, dataset: str | None, checksum: str) 
     if not record.evaluation:
         raise UsageError("the release records no evaluation: there is no claim to check")
     raise UsageError(f"name the evaluation to check with --dataset: one of {names}")
-
-
-def _adapter(model: Any, facts: ModelFacts) -> ModelAdapter:
-    """The framework adapter that reads data and predicts as the release did."""
-    if facts.framework == "scikit-learn":
-        return adapter_for(model)
-    if facts.framework == "pytorch":
-        return adapter_for(model, task=facts.task, classes=facts.classes, config=facts.config)
-    raise ModelshareError(
-        "re-running the evaluation from a table needs a scikit-learn or PyTorch release; "
-        "score a transformers model from Python and compare with modelshare.json"
-    )

@@ -150,7 +150,7 @@ def _load_and_reproduce(
         return loaded, None
     if model is None:
         raise ModelshareError(f"cannot re-run the evaluation: {loaded.detail}")
-    return loaded, reproduce_claims(bundle.record, model, *data, dataset=dataset)
+    return loaded, reproduce_claims(folder, bundle.record, model, *data, dataset=dataset)
 
 
 def requirement_differences(requirements: Path) -> list[PackageDifference]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from modelshare.errors import ModelshareError
 from modelshare.models.base import ModelAdapter
+from modelshare.record import ModelFacts
 
 SUPPORTED_MODELS = (
     "fitted scikit-learn estimators and Pipelines (classifiers and regressors), "
@@ -66,6 +67,26 @@ def adapter_for(model: Any, **options: Any) -> ModelAdapter:
     kind = f"{type(model).__module__}.{type(model).__qualname__}"
     raise ModelshareError(
         f"unsupported model type '{kind}': modelshare supports {SUPPORTED_MODELS}"
+    )
+
+
+def release_adapter(model: Any, facts: ModelFacts, folder: Path) -> ModelAdapter:
+    """The adapter that reads data and predicts as a release did, for its model loaded by
+    :func:`modelshare.load`; a transformers release's tokenizer is read from ``folder``.
+
+    Example:
+        >>> adapter = release_adapter(load(folder), bundle.record.model, folder)
+        >>> adapter.predictor().predict(adapter.features(X_new))[:2]
+        array(['Adelie', 'Gentoo'], dtype=object)
+    """
+    if facts.framework == "scikit-learn":
+        return adapter_for(model)
+    if facts.framework == "pytorch":
+        return adapter_for(model, task=facts.task, classes=facts.classes, config=facts.config)
+    from modelshare.models.transformers import load_tokenizer
+
+    return adapter_for(
+        model, tokenizer=load_tokenizer(folder), task=facts.task, classes=facts.classes
     )
 
 

@@ -54,6 +54,17 @@ def probabilities(scores: Any) -> np.ndarray:
     return softmax(scores, axis=1)
 
 
+def proba_logits(score: np.ndarray) -> np.ndarray:
+    """The two-class logits ``[0, score]`` of a single logit per example, whose softmax is
+    ``[1 - sigmoid(score), sigmoid(score)]``.
+
+    Example:
+        >>> proba_logits(np.array([2.0]))
+        array([[0., 2.]])
+    """
+    return np.column_stack([np.zeros_like(score), score])
+
+
 def default_classes(scores: Any) -> list[int]:
     """Class indices ``0 … k-1`` for scores of ``k`` classes (two for a single score).
 
@@ -145,19 +156,38 @@ class ScorePredictor:
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Class probabilities per row, columns in the order of ``classes_``."""
-        scores = np.asarray(self._outputs(X))
+        return self.scores(X)[0]
+
+    def scores(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(probabilities, logits)`` from one run of the network. A single score becomes the
+        logits ``[0, score]``; outputs that already are probabilities have no logits (None).
+
+        Example:
+            >>> ScorePredictor(lambda frame: np.array([[0.0, 2.0]]), ["no", "yes"]).scores(frame)
+            (array([[0.119, 0.881]]), array([[0., 2.]]))
+        """
+        scores = np.asarray(self._outputs(X), dtype=float)
         if scores.ndim > 2:
             raise ModelshareError(
                 f"a classifier must give one score per class for each example, not outputs of "
                 f"shape {scores.shape}; pass predict= a function returning scores or labels"
             )
         proba = probabilities(scores)
-        if proba.shape[1] != len(self.classes_):
+        self._check_width(proba)
+        if scores.ndim == 1 or scores.shape[1] == 1:
+            single = scores.reshape(-1)
+            logits = None if _within_unit_interval(single) else proba_logits(single)
+        else:
+            logits = None if _are_distributions(scores) else scores
+        return proba, logits
+
+    def _check_width(self, scores: np.ndarray) -> None:
+        """Refuse class scores whose number differs from the number of classes."""
+        if scores.shape[1] != len(self.classes_):
             raise ModelshareError(
-                f"the model gives {proba.shape[1]} class scores but {len(self.classes_)} "
+                f"the model gives {scores.shape[1]} class scores but {len(self.classes_)} "
                 "classes were named; pass classes= with one label per output, in order"
             )
-        return proba
 
 
 def _within_unit_interval(values: np.ndarray) -> bool:

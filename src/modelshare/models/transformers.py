@@ -255,11 +255,24 @@ def load_pretrained(folder: Path, facts: ModelFacts, weights_format: str) -> Any
     auto = getattr(transformers, auto_class_for(facts.estimator)[0])
     options = {"trust_remote_code": False, "local_files_only": True}
     if weights_format == "safetensors":
-        return auto.from_pretrained(folder, use_safetensors=True, **options).eval()
+        with _progress_bars_hidden():
+            return auto.from_pretrained(folder, use_safetensors=True, **options).eval()
     config = transformers.AutoConfig.from_pretrained(folder, **options)
     model = auto.from_config(config)
     model.load_state_dict(safe_torch_load(folder / facts.file))
     return model.eval()
+
+
+def load_tokenizer(folder: Path) -> Any:
+    """The tokenizer saved in a release, from local files only and without remote code.
+
+    Example:
+        >>> load_tokenizer(Path("releases/review-sentiment"))("a fine film")["input_ids"][:2]
+        [101, 1037]
+    """
+    return transformers.AutoTokenizer.from_pretrained(
+        folder, local_files_only=True, trust_remote_code=False
+    )
 
 
 @contextmanager

@@ -25,30 +25,52 @@ from modelshare.shift.decide import decide_columns, ordered, verdict
 from modelshare.shift.match import match_columns
 from modelshare.shift.report import DriftReport, DriftSettings
 
-"""Where a release keeps its training-data profile."""
 
-
-def load_reference(reference: Any) -> DataProfile:
-    """The reference profile: a DataProfile, a profile JSON file, or a release folder
-    holding ``data_profile.json``.
+def load_reference(reference: Any, dataset: str | None = None) -> DataProfile:
+    """The reference profile: a DataProfile, a profile JSON file, or a release folder holding
+    ``data_profile.json`` (the training data) and, for ``dataset``, the profile of that
+    evaluation dataset.
 
     Example:
         >>> load_reference(Path("releases/penguin-species")).rows
         273
+        >>> load_reference(Path("releases/penguin-species"), "penguins-test").rows
+        69
     """
-    if isinstance(reference, DataProfile):
+    if isinstance(reference, DataProfile) and dataset is None:
         return reference
-    path = Path(reference)
+    path = Path(reference) if not isinstance(reference, DataProfile) else None
+    if path is None or (dataset is not None and not path.is_dir()):
+        raise UsageError(
+            f"reference dataset {dataset!r} needs a release folder, which holds the profiles "
+            "of its evaluation datasets"
+        )
     if path.is_dir():
-        if not (path / PROFILE_FILE).is_file():
-            raise UsageError(
-                f"{path} holds no {PROFILE_FILE}; pass a release made with a data profile, "
-                "or a profile written by `modelshare profile`"
-            )
-        path = path / PROFILE_FILE
+        path = _release_profile(path, dataset)
     if not path.exists():
         raise UsageError(f"{path} not found; pass a release folder or a data profile")
     return DataProfile.load(path)
+
+
+def _release_profile(folder: Path, dataset: str | None) -> Path:
+    """The path of a release's training profile, or of one evaluation dataset's profile."""
+    from modelshare.distribution import PROFILES_FOLDER, evaluation_profile_path
+
+    if dataset is None:
+        if not (folder / PROFILE_FILE).is_file():
+            raise UsageError(
+                f"{folder} holds no {PROFILE_FILE}; pass a release made with a data profile, "
+                "or a profile written by `modelshare profile`"
+            )
+        return folder / PROFILE_FILE
+    path = folder / evaluation_profile_path(dataset)
+    if not path.is_file():
+        profiled = sorted(p.stem for p in (folder / PROFILES_FOLDER).glob("*.json"))
+        raise UsageError(
+            f"{folder} has no profile of an evaluation dataset {dataset!r}; it has: "
+            f"{', '.join(profiled) or 'none'}"
+        )
+    return path
 
 
 def drift(
@@ -57,20 +79,22 @@ def drift(
     *,
     target: str | None = None,
     settings: DriftSettings | None = None,
+    reference_dataset: str | None = None,
 ) -> DriftReport:
     """Compare ``new_data`` (CSV/Parquet path, DataFrame, Arrow table) with ``reference``
     (release folder, profile path or :class:`DataProfile`), column by column.
 
     ``target`` names the column of ``new_data`` holding labels or predictions, compared with
     the reference's class balance (label shift); by default the reference's target column is
-    used when ``new_data`` has it.
+    used when ``new_data`` has it. ``reference_dataset`` compares with the profile of one of
+    a release's evaluation datasets instead of its training data.
 
     Example:
         >>> report = drift(profile, X_new, settings=DriftSettings(wasserstein=0.2))
         >>> report.drifted
         False
     """
-    profile = load_reference(reference)
+    profile = load_reference(reference, reference_dataset)
     settings = settings or DriftSettings()
     source = open_source(new_data)
     matching = match_columns(profile, source, target)

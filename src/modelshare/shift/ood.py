@@ -154,13 +154,14 @@ class OODScorer:
         return flags
 
     def _unseen(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
-        """Per categorical column, which rows hold a label the profile does not list."""
+        """Per categorical column whose every category is published, which rows hold a label
+        the profile does not list (a column with an 'other' count may have seen it)."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         flags = {}
         for column in self.profile.columns:
-            if isinstance(column, CategoricalColumn):
+            if isinstance(column, CategoricalColumn) and column.other == 0:
                 labels = as_labels(frame[column.name])
                 listed = pc.is_in(labels, value_set=pa.array(list(column.frequencies), pa.string()))
                 flags[column.name] = pc.and_(pc.invert(listed), pc.is_valid(labels)).to_numpy(

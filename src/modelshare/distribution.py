@@ -1,0 +1,174 @@
+"""What a release says of its data's distribution: the profiles and the out-of-distribution
+thresholds it carries, and the card's *Distribution* subsection that describes them.
+
+Written at save time: ``data_profile.json`` (the training data), ``profiles/<dataset>.json``
+(each evaluation dataset) and ``ood_thresholds.json`` (calibrated on a held-out evaluation
+dataset: the first whose split is ``validation``, else the first that is not ``train``, unless
+one is chosen with :meth:`Release.ood_calibration`).
+
+Example:
+    >>> section = write_distribution(staging, training, held_out, OODChoice())
+    >>> sorted(p.name for p in (staging / "profiles").iterdir())
+    ['penguins-2009.json', 'penguins-test.json']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from modelshare.card.render import slug
+from modelshare.errors import ModelshareError
+from modelshare.profile import PROFILE_FILE, build_profile, render_distribution_section
+from modelshare.shift.ood import TPR
+from modelshare.shift.thresholds import OOD_FILE, OODThresholds, calibrate, rows_needed
+
+PROFILES_FOLDER = "profiles"
+"""Where a release keeps the profiles of its evaluation datasets."""
+
+
+def evaluation_profile_path(dataset: str) -> str:
+    """Where a release keeps the profile of an evaluation dataset, relative to its folder.
+
+    Example:
+        >>> evaluation_profile_path("Penguins (2009)")
+        'profiles/penguins-2009.json'
+    """
+    return f"{PROFILES_FOLDER}/{slug(dataset)}.json"
+
+
+@dataclass(frozen=True)
+class OODChoice:
+    """Which evaluation dataset calibrates the thresholds (None: chosen by split) and the
+    share of its rows they accept."""
+
+    dataset: str | None = None
+    tpr: float = TPR
+
+
+@dataclass(frozen=True)
+class ProfiledData:
+    """One dataset of a release as the model reads it; ``predictor`` gives its outputs."""
+
+    name: str
+    frame: pd.DataFrame
+    y: pd.Series
+    split: str = "train"
+    predictor: Any = None
+
+
+def write_distribution(
+    staging: Path, training: ProfiledData, evaluations: list[ProfiledData], choice: OODChoice
+) -> str:
+    """Write the profiles and thresholds into ``staging``; return the card's subsection.
+
+    Example:
+        >>> write_distribution(staging, training, [], OODChoice()).splitlines()[0]
+        '### Distribution'
+    """
+    profile = build_profile(training.frame, training.y)
+    (staging / PROFILE_FILE).write_text(profile.to_json(), encoding="utf-8")
+    files = _write_evaluation_profiles(staging, evaluations)
+    calibration_set = _calibration_set(evaluations, choice)
+    thresholds = None
+    if calibration_set is not None:
+        thresholds = calibrate(
+            profile,
+            calibration_set.predictor,
+            calibration_set.frame,
+            dataset=calibration_set.name,
+            tpr=choice.tpr,
+        )
+        thresholds.save(staging)
+    section = render_distribution_section(profile, staging / "images", heading="### Distribution")
+    return (
+        "\n\n".join(
+            [section.rstrip(), _profiles_paragraph(files), ood_paragraph(thresholds, choice)]
+        )
+        + "\n"
+    )
+
+
+def _write_evaluation_profiles(staging: Path, evaluations: list[ProfiledData]) -> dict[str, str]:
+    """Profile each evaluation dataset into ``profiles/``; its file, by dataset name."""
+    files: dict[str, str] = {}
+    for evaluation in evaluations:
+        path = evaluation_profile_path(evaluation.name)
+        (staging / PROFILES_FOLDER).mkdir(exist_ok=True)
+        profile = build_profile(evaluation.frame, evaluation.y)
+        (staging / path).write_text(profile.to_json(), encoding="utf-8")
+        files[evaluation.name] = path
+    return files
+
+
+def _calibration_set(evaluations: list[ProfiledData], choice: OODChoice) -> ProfiledData | None:
+    """The held-out dataset the thresholds are calibrated on, or None when none qualifies."""
+    if choice.dataset is not None:
+        for evaluation in evaluations:
+            if evaluation.name == choice.dataset:
+                return evaluation
+        names = ", ".join(e.name for e in evaluations) or "none"
+        raise ModelshareError(
+            f"ood_calibration(dataset={choice.dataset!r}): no evaluation has that name; "
+            f"evaluated: {names}"
+        )
+    held_out = [
+        e for e in evaluations if e.split != "train" and len(e.frame) >= rows_needed(choice.tpr)
+    ]
+    held_out.sort(key=lambda e: e.split != "validation")
+    return held_out[0] if held_out else None
+
+
+def _profiles_paragraph(files: dict[str, str]) -> str:
+    """Where the evaluation datasets' profiles are, for drift checks against them."""
+    if not files:
+        return ""
+    listed = ", ".join(f"*{name}* in `{path}`" for name, path in files.items())
+    return (
+        f"Each evaluation dataset is profiled the same way: {listed}. "
+        "Compare new data with one of them with `modelshare drift RELEASE NEW "
+        "--reference-dataset NAME`."
+    )
+
+
+def ood_paragraph(thresholds: OODThresholds | None, choice: OODChoice) -> str:
+    """How the out-of-distribution checks of ``modelshare.ood`` decide, in words.
+
+    Example:
+        >>> ood_paragraph(None, OODChoice())[:40]
+        '**Out-of-distribution checks.** `modelsh'
+    """
+    opening = (
+        "**Out-of-distribution checks.** `modelshare.ood(release).score(X)` (or `modelshare "
+        "ood RELEASE DATA`) flags inputs unlike the training data: values beyond the clipped "
+        "extremes, categories the training data never held, a large Mahalanobis distance"
+    )
+    if thresholds is None:
+        return (
+            f"{opening}. The thresholds are not calibrated: no held-out evaluation dataset "
+            f"has {rows_needed(choice.tpr)} rows or more, so the distance threshold assumes "
+            "Gaussian features (the chi-squared 99.9 % quantile)."
+        )
+    limits = []
+    if thresholds.mahalanobis is not None:
+        limits.append(f"Mahalanobis distance at most {thresholds.mahalanobis:.3g}")
+    if thresholds.max_softmax is not None:
+        limits.append(f"highest class probability at least {thresholds.max_softmax:.3g}")
+    if thresholds.energy is not None:
+        limits.append(f"energy score at most {thresholds.energy:.3g}")
+    classifier = (
+        ", and for this classifier a low highest class probability or a high energy score"
+        if thresholds.max_softmax is not None
+        else ""
+    )
+    accepted = "; ".join(limits) or "no threshold applies to this model"
+    return (
+        f"{opening}{classifier}. The thresholds are set together so that all checks accept "
+        f"at least {thresholds.tpr:.0%} of the rows of *{thresholds.dataset}* "
+        f"({thresholds.rows} held-out rows), each at the "
+        f"{thresholds.score_quantile:.1%} quantile of its score: {accepted} (`{OOD_FILE}`). "
+        f"They flag {thresholds.flagged_share:.1%} of those rows."
+    )

@@ -1,0 +1,175 @@
+"""``modelshare.ood(release).score(X)``: is each input like the data the model was trained on?
+
+The detector reads a release's training-data profile and the thresholds calibrated when it was
+saved (``ood_thresholds.json``). Each row gets the checks of :class:`OODScorer` (Mahalanobis
+distance, out-of-range values, unseen categories) and, for a classifier, its maximum softmax
+probability and energy against the stored thresholds. The model, needed only for those, is
+loaded with :func:`modelshare.load` (so never from a file that could run code) on first use.
+
+Example:
+    >>> detector = ood("releases/penguin-species")
+    >>> scores = detector.score(X_new)
+    >>> scores.loc[scores["flag"], ["score", "max_softmax", "reasons"]]
+          score  max_softmax                      reasons
+    17     9.71         0.98  far, out of range: body_mass_g
+    42     1.20         0.52                low confidence
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from modelshare.data import as_frame
+from modelshare.errors import UsageError
+from modelshare.shift.drift import load_reference
+from modelshare.shift.ood import OODScorer, energy_scores
+from modelshare.shift.thresholds import OODThresholds, class_outputs
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from modelshare.models.base import ModelAdapter
+
+
+def ood(reference: Any, *, model_class: type | None = None) -> OODDetector:
+    """The out-of-distribution detector of a release folder (profile, calibrated thresholds
+    and model) or of a profile alone (JSON path or :class:`DataProfile`: no classifier scores).
+
+    ``model_class`` is the network class of a PyTorch release not made with
+    ``PyTorchModelHubMixin``, as for :func:`modelshare.load`.
+
+    Example:
+        >>> ood("releases/penguin-species").thresholds.tpr
+        0.95
+    """
+    profile = load_reference(reference)
+    folder = Path(reference) if isinstance(reference, (str, Path)) else None
+    release = folder if folder is not None and folder.is_dir() else None
+    thresholds = OODThresholds.load(release) if release is not None else None
+    scorer = OODScorer.from_profile(profile)
+    if thresholds is not None and thresholds.mahalanobis is not None:
+        scorer = OODScorer(profile, thresholds.mahalanobis, scorer.range_margin)
+    return OODDetector(scorer, thresholds, release, model_class)
+
+
+@dataclass
+class OODDetector:
+    """Per-row out-of-distribution scores and flags for a release's inputs."""
+
+    scorer: OODScorer
+    thresholds: OODThresholds | None = None
+    release: Path | None = None
+    model_class: type | None = None
+    _adapter: ModelAdapter | None = field(default=None, init=False, repr=False)
+
+    def score(
+        self,
+        X: Any,
+        *,
+        probabilities: Any = None,
+        logits: Any = None,
+        use_model: bool = True,
+    ) -> pd.DataFrame:
+        """One row per input: ``score`` (Mahalanobis distance), ``flag`` (any check failed),
+        ``reasons``, the flags of each check, and for classifiers ``max_softmax`` and
+        ``energy``.
+
+        ``X`` is what the model reads (a DataFrame, an array or tensor, texts). A classifier's
+        scores are computed by the release's model unless ``probabilities`` (and ``logits``)
+        are given, or ``use_model`` is False.
+
+        Example:
+            >>> detector.score(X_new)["flag"].mean()
+            0.06
+        """
+        adapter = self._model_adapter() if use_model and probabilities is None else None
+        frame = adapter.features(X) if adapter is not None else as_frame(X)
+        scores = self.scorer.score(frame)
+        if adapter is not None:
+            probabilities, logits = class_outputs(adapter.predictor(), frame)
+        reasons = [_describe_row(row) for row in scores.itertuples()]
+        classifier = self.thresholds.classifier() if self.thresholds else None
+        if probabilities is not None:
+            probabilities = _checked_rows(probabilities, len(frame), "probabilities")
+            scores["max_softmax"] = probabilities.max(axis=1)
+            scores["low_confidence"] = (
+                scores["max_softmax"] < classifier.max_softmax if classifier else False
+            )
+        if logits is not None:
+            scores["energy"] = energy_scores(_checked_rows(logits, len(frame), "logits"))
+            scores["high_energy"] = (
+                scores["energy"] > classifier.energy
+                if classifier and classifier.energy is not None
+                else False
+            )
+        for column, words in (("low_confidence", "low confidence"), ("high_energy", "high energy")):
+            if column in scores:
+                scores["flag"] |= scores[column]
+                reasons = [
+                    f"{reason}, {words}" if reason and hit else words if hit else reason
+                    for reason, hit in zip(reasons, scores[column], strict=True)
+                ]
+        scores["reasons"] = reasons
+        return scores
+
+    def model_note(self) -> str | None:
+        """Why the classifier scores cannot be computed from the release's model, or None.
+
+        Example:
+            >>> ood("releases/seed-model").model_note()
+            'MyModel needs its class: pass model_class= (or probabilities=) to score ...'
+        """
+        if self.release is None:
+            return "a profile alone has no classifier thresholds: pass the release folder"
+        if self.thresholds is None:
+            return "the release has no calibrated thresholds (no large enough held-out dataset)"
+        if self.thresholds.max_softmax is None:
+            return "the release's model gives no class scores"
+        from modelshare.release import Bundle
+
+        facts = Bundle.open(self.release).record.model
+        if facts.framework == "pytorch" and not facts.hub_mixin and self.model_class is None:
+            return (
+                f"{facts.estimator} needs its class: pass model_class= (or probabilities=) "
+                "to score its outputs"
+            )
+        return None
+
+    def _model_adapter(self) -> ModelAdapter | None:
+        """The release's model read as the release read it, loaded once; None when the
+        thresholds have no classifier part (the model is then not needed)."""
+        if self._adapter is None and self.model_note() is None:
+            from modelshare.loading import load
+            from modelshare.models import release_adapter
+            from modelshare.release import Bundle
+
+            assert self.release is not None
+            facts = Bundle.open(self.release).record.model
+            model = load(self.release, model_class=self.model_class)
+            self._adapter = release_adapter(model, facts, self.release)
+        return self._adapter
+
+
+def _describe_row(row: Any) -> str:
+    """The checks one row of :meth:`OODScorer.score` failed, in words."""
+    reasons = ["far from the training data"] if row.mahalanobis_flag else []
+    if row.out_of_range:
+        reasons.append(f"out of range: {row.out_of_range}")
+    if row.unseen:
+        reasons.append(f"unseen: {row.unseen}")
+    return ", ".join(reasons)
+
+
+def _checked_rows(values: Any, rows: int, name: str) -> np.ndarray:
+    """Class scores given by the caller, one row per input, or a one-line error."""
+    array = np.asarray(values, dtype=float)
+    if array.ndim != 2 or array.shape[0] != rows:
+        raise UsageError(
+            f"{name} must hold one row of class scores per input ({rows} rows), not an array "
+            f"of shape {array.shape}"
+        )
+    return array

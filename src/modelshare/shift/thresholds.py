@@ -1,0 +1,203 @@
+"""Out-of-distribution thresholds calibrated when a release is saved: ``ood_thresholds.json``.
+
+On held-out rows from the training distribution (an evaluation dataset), every per-row score
+gets a threshold: the Mahalanobis distance from the training profile and, for classifiers, the
+maximum softmax probability and (when the model gives logits) the energy score. They are set
+together so that all checks combined, out-of-range values and unseen categories included,
+accept a chosen share of those rows: the true-positive rate (``tpr``, 95 % by default). The
+share they flag is measured and stored beside them.
+
+Example:
+    >>> thresholds = calibrate(profile, predictor, frame, dataset="penguins-test")
+    >>> thresholds.max_softmax, thresholds.flagged_share
+    (0.71, 0.088)
+    >>> thresholds.save(Path("staging"))
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from modelshare.errors import ModelshareError, first_validation_error
+from modelshare.models.predictors import proba_logits
+from modelshare.profile.model import DataProfile
+from modelshare.shift.ood import TPR, ClassifierThresholds, OODScorer, energy_scores
+
+CALIBRATION_LEVELS = 201
+"""Candidate quantile levels, evenly spaced from the true-positive rate to 1."""
+
+OOD_FILE = "ood_thresholds.json"
+"""Where a release keeps its calibrated out-of-distribution thresholds."""
+
+
+class OODThresholds(BaseModel):
+    """Thresholds of the per-row out-of-distribution scores, and how they were calibrated."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: str = Field(description="the held-out evaluation dataset they were calibrated on")
+    rows: int = Field(description="rows of that dataset")
+    tpr: float = Field(description="share of its rows all checks together accept")
+    score_quantile: float = Field(description="quantile of each score its threshold lies at")
+    mahalanobis: float | None = Field(description="largest accepted Mahalanobis distance")
+    max_softmax: float | None = Field(description="smallest accepted maximum class probability")
+    energy: float | None = Field(description="largest accepted energy score (logits only)")
+    flagged_share: float = Field(description="share of its rows flagged by any check")
+
+    def classifier(self) -> ClassifierThresholds | None:
+        """The classifier-output thresholds, or None for a model without class scores.
+
+        Example:
+            >>> thresholds.classifier().flag(model.predict_proba(X_new)).mean()
+            0.05
+        """
+        if self.max_softmax is None:
+            return None
+        return ClassifierThresholds(self.tpr, self.max_softmax, self.energy)
+
+    def save(self, folder: Path) -> None:
+        """Write ``ood_thresholds.json`` into ``folder``."""
+        (folder / OOD_FILE).write_text(self.model_dump_json(indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> OODThresholds | None:
+        """The thresholds of a release folder; None when it has none.
+
+        Example:
+            >>> OODThresholds.load(Path("releases/penguin-species")).tpr
+            0.95
+        """
+        path = folder / OOD_FILE
+        if not path.is_file():
+            return None
+        try:
+            return cls.model_validate_json(path.read_text(encoding="utf-8"))
+        except (ValidationError, UnicodeDecodeError) as error:
+            reason = first_validation_error(error) if isinstance(error, ValidationError) else error
+            raise ModelshareError(
+                f"{path} is not a thresholds file ({reason}); get the release again"
+            ) from error
+
+
+def rows_needed(tpr: float) -> int:
+    """Rows a quantile at ``tpr`` needs so that at least one row lies beyond it.
+
+    Example:
+        >>> rows_needed(0.95)
+        20
+    """
+    return math.ceil(round(1 / (1 - tpr), 9))
+
+
+def calibrate(
+    profile: DataProfile, predictor: Any, frame: pd.DataFrame, *, dataset: str, tpr: float = TPR
+) -> OODThresholds:
+    """Thresholds under which all checks together accept ``tpr`` of the held-out rows
+    ``frame``, read as the model reads them; ``predictor`` gives a classifier's class scores
+    (None for other models).
+
+    Every score's threshold is its quantile at the same level, the lowest level from ``tpr``
+    up at which the rows flagged by any check (out-of-range values and unseen categories
+    included) are at most ``1 - tpr`` of them.
+
+    Example:
+        >>> calibrate(profile, model, X_validation, dataset="validation", tpr=0.9).tpr
+        0.9
+    """
+    if not 0 < tpr < 1:
+        raise ModelshareError(f"the true-positive rate must lie between 0 and 1, not {tpr}")
+    if len(frame) < rows_needed(tpr):
+        raise ModelshareError(
+            f"dataset {dataset!r} has {len(frame)} rows; thresholds at a true-positive rate of "
+            f"{tpr:g} need at least {rows_needed(tpr)}"
+        )
+    scores = _HeldOutScores.measure(profile, predictor, frame)
+    for level in np.linspace(tpr, 1.0, CALIBRATION_LEVELS):
+        thresholds = scores.thresholds(level)
+        flagged = scores.flagged(thresholds)
+        if flagged.mean() <= 1 - tpr:
+            break
+    return OODThresholds(
+        dataset=dataset,
+        rows=len(frame),
+        tpr=tpr,
+        score_quantile=round(float(level), 4),
+        **thresholds,
+        flagged_share=round(float(flagged.mean()), 4),
+    )
+
+
+@dataclass(frozen=True)
+class _HeldOutScores:
+    """The per-row scores of the held-out rows, computed once for every candidate level."""
+
+    fixed: np.ndarray
+    distance: np.ndarray | None
+    confidence: np.ndarray | None
+    energy: np.ndarray | None
+
+    @classmethod
+    def measure(cls, profile: DataProfile, predictor: Any, frame: pd.DataFrame) -> _HeldOutScores:
+        """Out-of-range and unseen flags, distances and class scores of ``frame``."""
+        scorer = OODScorer(profile, mahalanobis_threshold=None)
+        fixed = scorer.score(frame)["flag"].to_numpy(dtype=bool)
+        distance = scorer.mahalanobis(frame) if profile.moments is not None else None
+        probabilities, logits = class_outputs(predictor, frame)
+        return cls(
+            fixed,
+            np.nan_to_num(distance, nan=0.0) if distance is not None else None,
+            np.max(probabilities, axis=1) if probabilities is not None else None,
+            energy_scores(logits) if probabilities is not None and logits is not None else None,
+        )
+
+    def thresholds(self, level: float) -> dict[str, float | None]:
+        """Each score's threshold at quantile ``level`` (higher accepts more rows)."""
+        return {
+            "mahalanobis": _quantile(self.distance, level),
+            "max_softmax": _quantile(self.confidence, 1 - level),
+            "energy": _quantile(self.energy, level),
+        }
+
+    def flagged(self, thresholds: dict[str, float | None]) -> np.ndarray:
+        """Which rows any check flags under ``thresholds``."""
+        flags = self.fixed.copy()
+        if self.distance is not None:
+            flags |= self.distance > thresholds["mahalanobis"]
+        if self.confidence is not None:
+            flags |= self.confidence < thresholds["max_softmax"]
+        if self.energy is not None:
+            flags |= self.energy > thresholds["energy"]
+        return flags
+
+
+def _quantile(values: np.ndarray | None, level: float) -> float | None:
+    return float(np.quantile(values, level)) if values is not None else None
+
+
+def class_outputs(predictor: Any, frame: pd.DataFrame) -> tuple[Any, Any]:
+    """``(probabilities, logits)`` of a classifier on ``frame``; None for what it does not
+    give. Logits come from a network's scores or a scikit-learn ``decision_function``.
+
+    Example:
+        >>> proba, logits = class_outputs(pipeline, X_test)
+        >>> proba.shape, logits.shape
+        ((68, 3), (68, 3))
+    """
+    if predictor is None or getattr(predictor, "classes_", None) is None:
+        return None, None
+    if hasattr(predictor, "scores"):
+        return predictor.scores(frame)
+    if not hasattr(predictor, "predict_proba"):
+        return None, None
+    probabilities = np.asarray(predictor.predict_proba(frame), dtype=float)
+    if not hasattr(predictor, "decision_function"):
+        return probabilities, None
+    decisions = np.asarray(predictor.decision_function(frame), dtype=float)
+    return probabilities, proba_logits(decisions) if decisions.ndim == 1 else decisions

@@ -1,0 +1,208 @@
+"""A model user asks a release whether their inputs look like its training data, with the
+thresholds the release calibrated on held-out data when it was saved."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification, make_regression
+from sklearn.linear_model import LinearRegression, LogisticRegression
+
+import modelshare
+from modelshare import ModelshareError, Release
+from modelshare.manifest import MANIFEST_FILE
+from modelshare.penguins import PenguinExample
+from modelshare.release import Bundle
+from modelshare.shift.thresholds import OOD_FILE, OODThresholds
+from tests.helpers import assert_clean_failure, run_cli
+
+
+def test_the_quick_start_release_carries_thresholds_and_evaluation_profiles(
+    quickstart_bundle: Bundle,
+) -> None:
+    folder = quickstart_bundle.path
+    thresholds = OODThresholds.load(folder)
+
+    assert thresholds is not None
+    assert (thresholds.dataset, thresholds.rows, thresholds.tpr) == ("penguins-test", 45, 0.95)
+    assert thresholds.mahalanobis > 0 and thresholds.energy is not None
+    assert 0 < thresholds.max_softmax < 1
+    assert thresholds.flagged_share <= 0.05
+    listed = {f["path"] for f in json.loads((folder / MANIFEST_FILE).read_text())["files"]}
+    assert {OOD_FILE, "profiles/penguins-test.json", "profiles/penguins-2009.json"} <= listed
+    card = (folder / "README.md").read_text()
+    assert "**Out-of-distribution checks.**" in card
+    assert "at least 95% of the rows of *penguins-test* (45 held-out rows)" in card
+    assert "*penguins-2009* in `profiles/penguins-2009.json`" in card
+
+
+def test_the_calibration_rows_are_flagged_as_the_release_says(
+    quickstart_bundle: Bundle, penguins: PenguinExample
+) -> None:
+    detector = modelshare.ood(quickstart_bundle.path)
+
+    scores = detector.score(penguins.X_test)
+
+    assert scores["flag"].mean() == pytest.approx(detector.thresholds.flagged_share, abs=1e-4)
+    expected = penguins.model.predict_proba(penguins.X_test).max(axis=1)
+    assert np.allclose(scores["max_softmax"], expected)
+    assert {"energy", "high_energy", "low_confidence", "reasons"} <= set(scores.columns)
+
+
+def test_impossible_and_unfamiliar_rows_are_flagged_with_their_reasons(
+    quickstart_bundle: Bundle, penguins: PenguinExample
+) -> None:
+    rows = penguins.X_test.head(3).copy()
+    rows.iloc[0, rows.columns.get_loc("body_mass_g")] = 20_000.0
+    rows.iloc[1, rows.columns.get_loc("island")] = "Atlantis"
+
+    scores = modelshare.ood(quickstart_bundle.path).score(rows)
+
+    assert scores["flag"].tolist()[:2] == [True, True]
+    assert "out of range: body_mass_g" in scores["reasons"].iloc[0]
+    assert "far from the training data" in scores["reasons"].iloc[0]
+    assert "unseen: island" in scores["reasons"].iloc[1]
+
+
+def test_a_profile_alone_scores_without_the_model(
+    quickstart_bundle: Bundle, penguins: PenguinExample
+) -> None:
+    detector = modelshare.ood(quickstart_bundle.path / "data_profile.json")
+
+    scores = detector.score(penguins.X_test)
+
+    assert detector.thresholds is None
+    assert "max_softmax" not in scores.columns
+    assert detector.model_note().startswith("a profile alone has no classifier thresholds")
+
+
+def test_thresholds_accept_the_chosen_share_of_new_in_distribution_rows(tmp_path: Path) -> None:
+    X, y = make_classification(
+        n_samples=6000, n_features=6, n_informative=4, class_sep=0.8, random_state=0
+    )
+    X = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    model = LogisticRegression().fit(X[:2000], y[:2000])
+    rel = Release("synthetic", license="mit").training_data(X[:2000], y[:2000], name="train")
+    rel.model(model)
+    rel.evaluate(X[2000:3000], y[2000:3000], dataset="test")
+    rel.evaluate(X[3000:4000], y[3000:4000], dataset="validation", split="validation")
+    rel.ood_calibration(tpr=0.9)
+    bundle = rel.save(tmp_path / "synthetic", quiet=True)
+    detector = modelshare.ood(bundle.path)
+
+    unseen_rows = detector.score(X[4000:])
+    shifted_rows = detector.score(X[4000:] + 3.0)
+
+    assert detector.thresholds.dataset == "validation"  # preferred to the first evaluation
+    assert detector.thresholds.flagged_share <= 0.1
+    assert unseen_rows["flag"].mean() == pytest.approx(0.1, abs=0.03)
+    assert shifted_rows["flag"].mean() > 0.95
+
+
+def test_a_regressor_gets_a_distance_threshold_and_no_class_scores(tmp_path: Path) -> None:
+    X, y = make_regression(n_samples=300, n_features=3, noise=5, random_state=0)
+    X = pd.DataFrame(X, columns=["a", "b", "c"])
+    rel = Release("regressor", license="mit").training_data(X[:200], y[:200], name="train")
+    rel.model(LinearRegression().fit(X[:200], y[:200]))
+    rel.evaluate(X[200:], y[200:], dataset="test")
+    bundle = rel.save(tmp_path / "regressor", quiet=True)
+
+    thresholds = OODThresholds.load(bundle.path)
+    scores = modelshare.ood(bundle.path).score(X[200:])
+
+    assert thresholds.max_softmax is None and thresholds.energy is None
+    assert thresholds.mahalanobis is not None
+    assert scores["flag"].mean() <= 0.05
+    assert "max_softmax" not in scores.columns
+
+
+def test_a_calibration_dataset_must_exist_and_be_large_enough(
+    tmp_path: Path, penguins: PenguinExample
+) -> None:
+    def release() -> Release:
+        rel = Release("small", license="mit").training_data(
+            penguins.X_train, penguins.y_train, name="train"
+        )
+        rel.model(penguins.model)
+        rel.evaluate(penguins.X_test.head(12), penguins.y_test.head(12), dataset="tiny")
+        return rel
+
+    with pytest.raises(ModelshareError, match="no evaluation has that name; evaluated: tiny"):
+        release().ood_calibration(dataset="absent").save(tmp_path / "a", quiet=True)
+    with pytest.raises(ModelshareError, match=r"has 12 rows; .* need at least 20"):
+        release().ood_calibration(dataset="tiny").save(tmp_path / "b", quiet=True)
+    with pytest.raises(ModelshareError, match="tpr must lie between 0 and 1"):
+        release().ood_calibration(tpr=1.0)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+    bundle = release().save(tmp_path / "c", quiet=True)
+
+    assert OODThresholds.load(bundle.path) is None
+    assert "The thresholds are not calibrated" in (bundle.path / "README.md").read_text()
+
+
+def test_two_datasets_whose_files_would_clash_are_refused(penguins: PenguinExample) -> None:
+    rel = Release("clash", license="mit").model(penguins.model)
+    rel.evaluate(penguins.X_test, penguins.y_test, dataset="Penguins test")
+
+    with pytest.raises(ModelshareError, match="shares its files with 'Penguins test'"):
+        rel.evaluate(penguins.X_test, penguins.y_test, dataset="penguins-test")
+
+
+def test_ood_command_lists_flagged_rows_and_writes_every_score(
+    quickstart_bundle: Bundle, penguins: PenguinExample, tmp_path: Path
+) -> None:
+    rows = penguins.X_test.assign(species=penguins.y_test)
+    rows.iloc[0, rows.columns.get_loc("body_mass_g")] = 20_000.0
+    rows.to_csv(tmp_path / "new.csv", index=False)
+
+    shown = run_cli(
+        "ood", quickstart_bundle.path, tmp_path / "new.csv", "--out", tmp_path / "s.csv"
+    )
+    scripted = run_cli("ood", quickstart_bundle.path, tmp_path / "new.csv", "--json")
+
+    assert shown.returncode == 0, shown.stderr
+    assert "out of range: body_mass_g" in shown.stdout
+    assert (
+        "rows flagged" in shown.stdout and "thresholds accept 95% of penguins-test" in shown.stdout
+    )
+    written = pd.read_csv(tmp_path / "s.csv")
+    assert len(written) == len(rows) and bool(written.loc[0, "flag"])
+    summary = json.loads(scripted.stdout)
+    assert summary["rows"] == len(rows) and summary["thresholds"]["dataset"] == "penguins-test"
+    assert summary["flagged_rows"][0]["row"] == 0
+    assert summary["flagged"] == len(summary["flagged_rows"]) >= 1
+
+
+def test_ood_command_refuses_rows_without_the_features(
+    quickstart_bundle: Bundle, tmp_path: Path
+) -> None:
+    pd.DataFrame({"weight": [1.0, 2.0]}).to_csv(tmp_path / "other.csv", index=False)
+
+    result = run_cli("ood", quickstart_bundle.path, tmp_path / "other.csv")
+
+    assert_clean_failure(result, "the rows lack profiled features: bill_length_mm")
+
+
+def test_drift_against_an_evaluation_dataset_profile(
+    quickstart_bundle: Bundle, penguins: PenguinExample, tmp_path: Path
+) -> None:
+    penguins.X_test.assign(species=penguins.y_test).to_csv(tmp_path / "test.csv", index=False)
+
+    same = run_cli(
+        "drift",
+        quickstart_bundle.path,
+        tmp_path / "test.csv",
+        "--reference-dataset",
+        "penguins-test",
+    )
+    absent = run_cli(
+        "drift", quickstart_bundle.path, tmp_path / "test.csv", "--reference-dataset", "val"
+    )
+
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert_clean_failure(absent, "no profile of an evaluation dataset 'val'", "penguins-test")
