@@ -73,3 +73,15 @@ def test_classifier_thresholds_flag_unconfident_rows_at_the_chosen_rate() -> Non
     assert thresholds.flag(probabilities, logits).mean() == pytest.approx(0.07, abs=0.04)
     assert thresholds.flag(np.full((1, 3), 1 / 3), flat).tolist() == [True]
     assert energy_scores(np.array([[10.0, 0.0], [0.1, 0.0]])).round(2).tolist() == [-10.0, -0.74]
+
+
+def test_a_value_missing_where_training_never_missed_one_is_flagged() -> None:
+    rng = np.random.default_rng(0)
+    training = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
+    training.loc[:9, "b"] = np.nan
+    rows = pd.DataFrame({"a": [np.nan, 0.5], "b": [0.5, np.nan]})
+
+    scores = OODScorer.from_profile(build_profile(training)).score(rows)
+
+    assert scores["missing"].tolist() == ["a", ""]
+    assert scores["flag"].tolist() == [True, False]

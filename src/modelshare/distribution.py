@@ -144,7 +144,8 @@ def ood_paragraph(thresholds: OODThresholds | None, choice: OODChoice) -> str:
     opening = (
         "**Out-of-distribution checks.** `modelshare.ood(release).score(X)` (or `modelshare "
         "ood RELEASE DATA`) flags inputs unlike the training data: values beyond the clipped "
-        "extremes, categories the training data never held, a large Mahalanobis distance"
+        "extremes, categories the training data never held, values missing where it had none, "
+        "a large Mahalanobis distance"
     )
     if thresholds is None:
         return (

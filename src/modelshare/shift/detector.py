@@ -161,6 +161,8 @@ def _describe_row(row: Any) -> str:
         reasons.append(f"out of range: {row.out_of_range}")
     if row.unseen:
         reasons.append(f"unseen: {row.unseen}")
+    if row.missing:
+        reasons.append(f"missing: {row.missing}")
     return ", ".join(reasons)
 
 

@@ -1,8 +1,9 @@
 """Single-input out-of-distribution scores: is this row like the training data?
 
-:class:`OODScorer` reads a training-data profile and scores each row three ways: its
+:class:`OODScorer` reads a training-data profile and scores each row four ways: its
 Mahalanobis distance from the profile's moments (shrunk covariance), numeric values beyond the
-profile's clipped extremes by a margin, and labels the profile does not list. For classifiers,
+profile's clipped extremes by a margin, labels the profile does not list (when it lists every
+category) and values missing where the training data had none. For classifiers,
 :func:`calibrate_softmax_thresholds` and :func:`energy_scores` turn the model's outputs into
 flags, with thresholds calibrated on held-out in-distribution data at a chosen true-positive
 rate (the share of in-distribution rows accepted).
@@ -89,7 +90,9 @@ class OODScorer:
 
     def score(self, X: Any) -> pd.DataFrame:
         """One row per input row: ``score`` (Mahalanobis distance), ``flag`` (any check
-        failed), ``mahalanobis_flag``, ``out_of_range`` and ``unseen`` (column names).
+        failed), ``mahalanobis_flag``, and the names of the columns holding values out of range
+        (``out_of_range``), categories never seen (``unseen``) or missing values where the
+        training data had none (``missing``).
 
         Example:
             >>> scorer.score(X_new)["flag"].mean()
@@ -103,13 +106,15 @@ class OODScorer:
         far = distance > threshold if threshold is not None else np.zeros(len(frame), bool)
         out_of_range = _names_per_row(self._out_of_range(frame), len(frame))
         unseen = _names_per_row(self._unseen(frame), len(frame))
+        missing = _names_per_row(self._unexpected_missing(frame), len(frame))
         return pd.DataFrame(
             {
                 "score": distance,
-                "flag": far | (out_of_range != "") | (unseen != ""),
+                "flag": far | (out_of_range != "") | (unseen != "") | (missing != ""),
                 "mahalanobis_flag": far,
                 "out_of_range": out_of_range,
                 "unseen": unseen,
+                "missing": missing,
             },
             index=frame.index,
         )
@@ -152,6 +157,14 @@ class OODScorer:
                 values = _numbers(frame[column.name])
                 flags[column.name] = (values < low - margin) | (values > high + margin)
         return flags
+
+    def _unexpected_missing(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Per column the training data never left empty, which rows leave it empty."""
+        return {
+            column.name: frame[column.name].isna().to_numpy()
+            for column in self.profile.columns
+            if column.missing == 0
+        }
 
     def _unseen(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         """Per categorical column whose every category is published, which rows hold a label

@@ -1,0 +1,36 @@
+"""The ``modelshare`` command line: parsing and presentation only, one module per group of
+commands, registered on one Typer app in the order ``--help`` lists them.
+
+Example:
+    $ modelshare quickstart --out releases/penguin-species
+    $ modelshare release --model model.skops --train train.csv --target species --out rel
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+
+from modelshare.cli.app import app, err
+from modelshare.errors import ModelshareError, UsageError
+
+COMMAND_MODULES = ("authoring", "checking", "sharing", "converting", "distribution")
+"""The modules that register commands on :data:`app`, in the order ``--help`` lists them."""
+
+for _module in COMMAND_MODULES:
+    import_module(f"modelshare.cli.{_module}")
+
+
+def main() -> None:
+    """Entry point: run the app; user errors print one line and exit non-zero."""
+    try:
+        app()
+    except UsageError as error:
+        err.print(f"error: {error}", markup=False)
+        sys.exit(2)
+    except ModelshareError as error:
+        err.print(f"error: {error}", markup=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was left half-written")
+        sys.exit(130)

@@ -1,0 +1,130 @@
+"""Commands that check a release where it is received: verify and sign.
+
+Example:
+    $ modelshare verify releases/penguin-species --data test.csv --target species
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from modelshare.cli.app import (
+    JsonOption,
+    PasswordEnvOption,
+    PublicKeyOption,
+    app,
+    key_password,
+    out,
+    print_verification,
+)
+from modelshare.errors import UsageError
+
+
+@app.command()
+def verify(
+    folder: Annotated[Path, typer.Argument(help="The release folder to check.")],
+    public_key: PublicKeyOption = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Data to re-run the evaluation on (CSV or Parquet)."),
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option("--target", help="The target column of --data.")
+    ] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option("--dataset", help="The evaluation whose claims to check; default: by rows."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify a release: every file against its manifest, the model loaded safely, the
+    example run in a fresh process, the environment against requirements.txt.
+
+    With --data and --target, re-run the evaluation and compare every claimed metric of the
+    dataset (--dataset) with the measured one. With --public-key, also check that the release
+    is exactly what that key's owner signed, before anything is loaded or run. Exit 1 when a
+    file differs, a step fails or a claim does not reproduce.
+    """
+    if (data is None) != (target is None):
+        raise UsageError("--data and --target go together: the data and its target column")
+    if dataset is not None and data is None:
+        raise UsageError("--dataset names the evaluation to re-run: give --data and --target")
+    from modelshare.evaluate.reproduce import verify_release
+
+    labelled = None
+    if data is not None and target is not None:
+        from modelshare.data import read_table, split_target
+
+        labelled = split_target(read_table(data), target, data.name)
+    result = verify_release(folder, public_key=public_key, data=labelled, dataset=dataset)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        print_release_verification(result)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def print_release_verification(result: Any) -> None:
+    """The manifest verdict, then each step, the environment and the claims, one per line."""
+    print_verification(result.manifest)
+    if not result.manifest.ok:
+        return
+    if result.signed_by is not None:
+        out.print(
+            f"signature: {result.manifest.folder} is signed by {result.signed_by}",
+            style="green",
+            markup=False,
+        )
+    styles = {"ok": "green", "failed": "bold red", "skipped": "yellow"}
+    for step in result.steps:
+        out.print(f"{step.name}: {step.detail}", style=styles[step.status], markup=False)
+    if result.environment:
+        out.print("environment: differs from requirements.txt", style="yellow", markup=False)
+        for difference in result.environment:
+            out.print(f"  {difference.describe()}", markup=False)
+    else:
+        out.print("environment: every pinned package is installed at its version", markup=False)
+    if result.claims is not None:
+        print_claims(result.claims)
+
+
+def print_claims(claims: Any) -> None:
+    """A summary line, then every claim: reproduced, not reproduced or not measured."""
+    rows = (
+        "the rows the claims were measured on"
+        if claims.same_rows
+        else "other rows than the claims': checked against their confidence intervals"
+    )
+    verdict = "reproduced" if claims.reproduced else "NOT REPRODUCED"
+    out.print(
+        f"claims on {claims.dataset} ({rows}): {verdict}, "
+        f"{claims.count('reproduced')} of {len(claims.checks)} reproduced",
+        style="green" if claims.reproduced else "bold red",
+        markup=False,
+    )
+    styles = {"reproduced": "", "not reproduced": "bold red", "not measured": "yellow"}
+    for check in claims.checks:
+        out.print(f"  {check.message()}", style=styles[check.status], markup=False)
+
+
+@app.command()
+def sign(
+    folder: Annotated[Path, typer.Argument(help="The release folder to sign.")],
+    key: Annotated[Path, typer.Option("--key", help="EC (P-256/384/521) PEM private key.")],
+    password_env: PasswordEnvOption = None,
+) -> None:
+    """Sign a release with OpenSSF model-signing: writes model.sig beside manifest.json."""
+    from modelshare.signing import sign_release
+
+    signature = sign_release(folder, key, password=key_password(password_env))
+    out.print(
+        f"signed {folder}: {signature}; check it with "
+        f"`modelshare verify {folder} --public-key PUBLIC.pem`",
+        style="green",
+        markup=False,
+    )

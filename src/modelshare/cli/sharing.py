@@ -1,0 +1,263 @@
+"""Commands that publish and fetch releases: publish, list, show, pull, serve.
+
+Example:
+    $ modelshare publish releases/penguin-species
+    $ modelshare pull penguin-species@1.0.0 --out received
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from modelshare.cli.app import (
+    JsonOption,
+    OverwriteOption,
+    PasswordEnvOption,
+    ReferenceArgument,
+    app,
+    err,
+    key_password,
+    out,
+)
+from modelshare.errors import UsageError
+
+
+def _publish_target(to: str, repo: str | None, private: bool) -> Any:
+    """The publish function of the chosen destination."""
+    if to == "local":
+        if repo is not None or private:
+            raise UsageError("--repo and --private go with --to hf")
+        from modelshare.hubs.local import LocalRegistry
+
+        return LocalRegistry().publish
+    if to != "hf":
+        raise UsageError(f"--to {to!r}: publish to 'local' (the default) or 'hf'")
+    if repo is None:
+        raise UsageError("--to hf needs --repo ORG/NAME")
+    from functools import partial
+
+    from modelshare.hubs.hf import HuggingFaceHub
+
+    return partial(HuggingFaceHub().publish, repo=repo, private=private)
+
+
+@app.command()
+def publish(
+    folder: Annotated[Path, typer.Argument(help="The release folder to publish.")],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to", help="local: the registry in $MODELSHARE_HOME; hf: the Hub at HF_ENDPOINT."
+        ),
+    ] = "local",
+    repo: Annotated[
+        str | None, typer.Option("--repo", metavar="ORG/NAME", help="The Hub repository.")
+    ] = None,
+    private: Annotated[
+        bool, typer.Option("--private", help="Create the Hub repository private.")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Publish even if `check` blocks it; the card says so."),
+    ] = False,
+    sign_key: Annotated[
+        Path | None,
+        typer.Option("--sign-key", help="Sign the published copy with this EC PEM private key."),
+    ] = None,
+    password_env: PasswordEnvOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Audit a release with `check`, then publish it to the local registry or the Hub."""
+    from modelshare.hubs.publishing import publish_release
+
+    target = _publish_target(to, repo, private)
+    password = key_password(password_env)
+    outcome = publish_release(folder, target, force=force, sign_key=sign_key, password=password)
+    published = outcome.published
+    if as_json:
+        typer.echo(json.dumps(outcome.as_dict(), indent=2))
+        return
+    if outcome.forced:
+        err.print(
+            f"warning: published with --force although `modelshare check` blocks it on "
+            f"{', '.join(outcome.forced)}; the published card says so",
+            markup=False,
+        )
+    if published.created:
+        signed = " (signed)" if outcome.signed else ""
+        out.print(
+            f"published {published.name}@{published.version} to {published.location}{signed}",
+            style="green",
+            markup=False,
+        )
+    else:
+        out.print(
+            f"{published.name}@{published.version} is already published with identical "
+            "content; nothing changed"
+        )
+
+
+@app.command("list")
+def list_releases(as_json: JsonOption = False) -> None:
+    """List the releases in the local registry with their versions."""
+    from dataclasses import asdict
+
+    from rich.table import Table
+    from rich.text import Text
+
+    from modelshare.hubs.local import LocalRegistry
+
+    registry = LocalRegistry()
+    releases = registry.list_releases()
+    if as_json:
+        typer.echo(json.dumps([asdict(release) for release in releases], indent=2))
+        return
+    if not releases:
+        out.print(
+            f"the local registry ({registry.root}) holds no release yet; "
+            "publish one with `modelshare publish DIR`",
+            markup=False,
+        )
+        return
+    table = Table("name", "latest", "versions", title=Text(f"local registry: {registry.root}"))
+    for release in releases:
+        table.add_row(release.name, release.latest, ", ".join(release.versions))
+    out.print(table)
+
+
+def print_release_version(summary: dict[str, Any]) -> None:
+    """A published version: who made it, what it does, how it scored, and its files."""
+    from rich.table import Table
+    from rich.text import Text
+
+    out.print(f"{summary['name']}@{summary['version']}", style="bold", markup=False)
+    out.print(f"  published: {summary['published_at']}  ({summary['location']})", markup=False)
+    for label in ("description", "license"):
+        out.print(f"  {label}: {summary[label] or 'not given'}", markup=False)
+    out.print(f"  authors: {', '.join(summary['authors']) or 'not given'}", markup=False)
+    out.print(
+        f"  model: {summary['model']['estimator']} ({summary['model']['task']})", markup=False
+    )
+    for dataset, metrics in summary["metrics"].items():
+        scores = ", ".join(f"{name} {value:.3f}" for name, value in metrics.items())
+        out.print(f"  {dataset}: {scores}", markup=False)
+    table = Table("file", "size", "sha256")
+    for entry in summary["manifest"]["files"]:
+        table.add_row(Text(entry["path"]), str(entry["size"]), entry["sha256"][:16])
+    out.print(table)
+
+
+@app.command()
+def show(reference: ReferenceArgument, as_json: JsonOption = False) -> None:
+    """Show a published release: its record summary and the files of its manifest."""
+    from modelshare.hubs.base import parse_reference
+    from modelshare.hubs.local import LocalRegistry
+
+    summary = LocalRegistry().show(*parse_reference(reference)).summary()
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2))
+    else:
+        print_release_version(summary)
+
+
+@app.command()
+def pull(
+    reference: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME[@VERSION] | hf:ORG/NAME[@REVISION]",
+            help="A release in the local registry (latest by default) or on the Hub (main).",
+        ),
+    ],
+    to: Annotated[
+        Path | None, typer.Option("--to", help="Destination folder; default ./NAME-VERSION.")
+    ] = None,
+    overwrite: OverwriteOption = False,
+    require_signature: Annotated[
+        bool,
+        typer.Option("--require-signature", help="Refuse a release not signed by --public-key."),
+    ] = False,
+    public_key: Annotated[
+        Path | None,
+        typer.Option("--public-key", help="The PEM key the release must be signed with."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Copy a published release from the local registry or the Hub, checking every file's
+    hash (and its signature with --public-key); nothing is left behind on failure."""
+    from modelshare.hubs.base import parse_reference
+    from modelshare.hubs.hf import HuggingFaceHub, is_hub_reference, parse_hub_reference
+    from modelshare.hubs.local import LocalRegistry
+    from modelshare.signing import signature_check
+
+    if require_signature and public_key is None:
+        raise UsageError("--require-signature needs --public-key, the key it must be signed with")
+    if is_hub_reference(reference):
+        repo, revision = parse_hub_reference(reference)
+        label, pulled = f"{repo}@{revision}", {"repo": repo, "revision": revision}
+        accept = signature_check(public_key, name=label) if public_key else None
+        destination = HuggingFaceHub().pull(
+            repo, revision, to=to, overwrite=overwrite, accept=accept
+        )
+    else:
+        registry = LocalRegistry()
+        resolved = registry.resolve(*parse_reference(reference))
+        label, pulled = str(resolved), resolved._asdict()
+        accept = signature_check(public_key, name=label) if public_key else None
+        destination = registry.pull(*resolved, to=to, overwrite=overwrite, accept=accept)
+    if as_json:
+        typer.echo(json.dumps({**pulled, "path": str(destination)}, indent=2))
+        return
+    signed = f" and is signed by {public_key}" if public_key else ""
+    out.print(
+        f"pulled {label} into {destination}: every file matches the published manifest{signed}",
+        style="green",
+        markup=False,
+    )
+
+
+@app.command()
+def serve(
+    root: Annotated[
+        Path | None,
+        typer.Option(
+            "--root", help="Where repositories are kept; default $MODELSHARE_HOME/server."
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    token_file: Annotated[
+        Path | None,
+        typer.Option("--token-file", help="Tokens that may write, one a line; else read-only."),
+    ] = None,
+    lfs_threshold: Annotated[
+        int | None,
+        typer.Option(
+            "--lfs-threshold",
+            metavar="BYTES",
+            help="Take larger files through LFS (for clients with HF_HUB_DISABLE_XET=1).",
+        ),
+    ] = None,
+) -> None:
+    """Serve releases over the Hugging Face Hub API; point clients at it with HF_ENDPOINT."""
+    from modelshare.hubs.local import default_home
+    from modelshare.hubs.server import LOOPBACK_HOSTS, read_tokens
+    from modelshare.hubs.server import serve as run_server
+
+    root = root or default_home() / "server"
+    tokens = read_tokens(token_file) if token_file else frozenset()
+    if host not in LOOPBACK_HOSTS:
+        err.print(
+            f"warning: listening on {host} over plain HTTP: tokens and files cross the network "
+            "unencrypted; put the server behind a TLS proxy",
+            markup=False,
+        )
+    access = f"writes need a token from {token_file}" if tokens else "read-only: no --token-file"
+    err.print(
+        f"serving {root} ({access}); clients use HF_ENDPOINT=http://{host}:{port}", markup=False
+    )
+    run_server(root, tokens=tokens, host=host, port=port, lfs_threshold=lfs_threshold)
