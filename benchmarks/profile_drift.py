@@ -14,8 +14,13 @@ data. whylogs and Evidently run in their own environment (Evidently 0.7 needs pa
     python -m venv benchmarks/.venv-peers
     benchmarks/.venv-peers/bin/pip install -r benchmarks/requirements-peers.txt
 
+Per-row out-of-distribution scores (``modelshare.ood`` on the reference profile) are timed on
+the new data against an exact baseline that needs the raw reference: scikit-learn's
+``EmpiricalCovariance`` Mahalanobis distance, 1 %/99 % quantile range checks and category
+membership.
+
 Run: .venv/bin/python benchmarks/profile_drift.py [--rows 1000000] [--runs 3] [--seeds 20]
-     [--sizes 5000 50000 1000000] [--out results.json]
+     [--sizes 5000 50000 1000000] [--tasks ood-modelshare ood-exact] [--out results.json]
 """
 
 from __future__ import annotations
@@ -325,6 +330,45 @@ def task_drift_evidently(folder: Path, runs: int) -> dict[str, Any]:
     }
 
 
+def task_ood_modelshare(folder: Path, runs: int) -> dict[str, Any]:
+    import modelshare
+    from modelshare.profile import DataProfile
+
+    start = resident()
+    detector = modelshare.ood(DataProfile.load(folder / "reference_profile.json"))
+    frame = pd.read_parquet(folder / "new.parquet")
+    small = frame.head(WARM_UP_ROWS)
+    return {
+        "data_mib": frame_mib(frame),
+        **timed_runs(lambda: detector.score(frame), runs, lambda: detector.score(small), start),
+    }
+
+
+def task_ood_exact(folder: Path, runs: int) -> dict[str, Any]:
+    from sklearn.covariance import EmpiricalCovariance
+
+    start = resident()
+    reference = pd.read_parquet(folder / "reference.parquet")
+    new = pd.read_parquet(folder / "new.parquet")
+
+    def exact_ood(reference: pd.DataFrame, new: pd.DataFrame) -> None:
+        numeric = [name for name in reference.columns if name.startswith("x")]
+        means = reference[numeric].mean()
+        fitted = EmpiricalCovariance().fit(reference[numeric].fillna(means))
+        fitted.mahalanobis(new[numeric].fillna(means))
+        low, high = reference[numeric].quantile(0.01), reference[numeric].quantile(0.99)
+        ((new[numeric] < low) | (new[numeric] > high)).any(axis=1)
+        for name in reference.columns.difference(numeric):
+            new[name].isin(reference[name].dropna().unique())
+
+    data = frame_mib(reference) + frame_mib(new)
+    small = (reference.head(WARM_UP_ROWS), new.head(WARM_UP_ROWS))
+    return {
+        "data_mib": data,
+        **timed_runs(lambda: exact_ood(reference, new), runs, lambda: exact_ood(*small), start),
+    }
+
+
 TASKS: dict[str, Callable[[Path, int], dict[str, Any]]] = {
     "profile-modelshare": task_profile_modelshare,
     "profile-modelshare-parquet": task_profile_modelshare_parquet,
@@ -333,6 +377,8 @@ TASKS: dict[str, Callable[[Path, int], dict[str, Any]]] = {
     "drift-modelshare": task_drift_modelshare,
     "drift-exact": task_drift_exact,
     "drift-evidently": task_drift_evidently,
+    "ood-modelshare": task_ood_modelshare,
+    "ood-exact": task_ood_exact,
 }
 PEER_TASKS = {"profile-whylogs", "drift-evidently"}
 
@@ -409,8 +455,8 @@ def effect_sizes() -> dict[str, float]:
 # ---------------------------------------------------------------- main
 
 
-def speed(rows: int, runs: int, peers: Path) -> dict[str, Any]:
-    """Every timed task on ``rows`` rows, in the order profile then drift."""
+def speed(rows: int, runs: int, peers: Path, tasks: list[str]) -> dict[str, Any]:
+    """The timed ``tasks`` on ``rows`` rows, in the order profile, drift, OOD scores."""
     from modelshare.profile import profile_file
 
     with tempfile.TemporaryDirectory(prefix="profile-drift-") as tmp:
@@ -422,7 +468,11 @@ def speed(rows: int, runs: int, peers: Path) -> dict[str, Any]:
         (folder / "reference_profile.json").write_text(profile.to_json())
         print(f"speed on {rows} rows ({len(profile.to_json())} bytes of profile JSON):")
         slow_runs = {"profile-whylogs": 1, "drift-evidently": 1}
-        return {name: run_task(name, folder, slow_runs.get(name, runs), peers) for name in TASKS}
+        return {
+            name: run_task(name, folder, slow_runs.get(name, runs), peers)
+            for name in TASKS
+            if name in tasks
+        }
 
 
 def main() -> None:
@@ -434,6 +484,9 @@ def main() -> None:
         "--sizes", type=int, nargs="*", default=[5_000, 50_000, 1_000_000], help="correctness"
     )
     parser.add_argument("--peers", type=Path, default=PEERS_PYTHON)
+    parser.add_argument(
+        "--tasks", nargs="*", choices=sorted(TASKS), default=list(TASKS), help="timed tasks"
+    )
     parser.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
     parser.add_argument("--task", choices=sorted(TASKS), help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
@@ -443,7 +496,7 @@ def main() -> None:
         return
     results: dict[str, Any] = {}
     if args.rows:
-        results["speed"] = speed(args.rows, args.runs, args.peers)
+        results["speed"] = speed(args.rows, args.runs, args.peers, args.tasks)
     print("true Jensen-Shannon distances of the changed columns:", effect_sizes())
     results["correctness"] = []
     for rows in args.sizes:

@@ -91,7 +91,6 @@ class OODDetector:
         scores = self.scorer.score(frame)
         if adapter is not None:
             probabilities, logits = class_outputs(adapter.predictor(), frame)
-        reasons = [_describe_row(row) for row in scores.itertuples()]
         classifier = self.thresholds.classifier() if self.thresholds else None
         if probabilities is not None:
             probabilities = _checked_rows(probabilities, len(frame), "probabilities")
@@ -106,14 +105,10 @@ class OODDetector:
                 if classifier and classifier.energy is not None
                 else False
             )
-        for column, words in (("low_confidence", "low confidence"), ("high_energy", "high energy")):
+        for column in ("low_confidence", "high_energy"):
             if column in scores:
                 scores["flag"] |= scores[column]
-                reasons = [
-                    f"{reason}, {words}" if reason and hit else words if hit else reason
-                    for reason, hit in zip(reasons, scores[column], strict=True)
-                ]
-        scores["reasons"] = reasons
+        scores["reasons"] = _reasons(scores)
         return scores
 
     def model_note(self) -> str | None:
@@ -154,16 +149,39 @@ class OODDetector:
         return self._adapter
 
 
-def _describe_row(row: Any) -> str:
-    """The checks one row of :meth:`OODScorer.score` failed, in words."""
-    reasons = ["far from the training data"] if row.mahalanobis_flag else []
-    if row.out_of_range:
-        reasons.append(f"out of range: {row.out_of_range}")
-    if row.unseen:
-        reasons.append(f"unseen: {row.unseen}")
-    if row.missing:
-        reasons.append(f"missing: {row.missing}")
-    return ", ".join(reasons)
+REASONS = (
+    ("mahalanobis_flag", "far from the training data"),
+    ("out_of_range", "out of range: "),
+    ("unseen", "unseen: "),
+    ("missing", "missing: "),
+    ("low_confidence", "low confidence"),
+    ("high_energy", "high energy"),
+)
+"""Each check's column in the scores and how a flagged row's reasons name it: a flag column
+gives its words, a column of names its words followed by the names."""
+
+
+def _reasons(scores: pd.DataFrame) -> np.ndarray:
+    """Each row's failed checks in words ("" for rows not flagged); the work is done for the
+    flagged rows only, so it costs little however many rows are scored.
+
+    Example:
+        >>> _reasons(scores)[:2]
+        array(['', 'far from the training data, out of range: body_mass_g'], dtype=object)
+    """
+    flagged = scores["flag"].to_numpy(dtype=bool)
+    hits = scores[flagged]
+    parts = []
+    for column, words in REASONS:
+        if column in hits:
+            values = hits[column].to_numpy()
+            if values.dtype == bool:
+                parts.append(np.where(values, words, ""))
+            else:
+                parts.append([f"{words}{names}" if names else "" for names in values])
+    reasons = np.full(len(scores), "", dtype=object)
+    reasons[flagged] = [", ".join(filter(None, row)) for row in zip(*parts, strict=True)]
+    return reasons
 
 
 def _checked_rows(values: Any, rows: int, name: str) -> np.ndarray:

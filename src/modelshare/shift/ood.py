@@ -42,6 +42,9 @@ RANGE_MARGIN = 0.25
 TPR = 0.95
 """Default true-positive rate of calibrated classifier thresholds."""
 
+BLOCK_ROWS = 65_536
+"""Rows standardised at a time for the Mahalanobis distance, bounding its working memory."""
+
 
 @dataclass(frozen=True)
 class OODScorer:
@@ -131,9 +134,11 @@ class OODScorer:
         moments = self.profile.moments
         if moments is None:
             return np.full(len(frame), np.nan)
-        standardised = _standardised(frame, moments)
         precision = np.linalg.pinv(moments.shrunk_correlation(), hermitian=True)
-        squared = np.einsum("ij,jk,ik->i", standardised, precision, standardised)
+        squared = np.empty(len(frame))
+        for start in range(0, len(frame), BLOCK_ROWS):
+            block = _standardised(frame.iloc[start : start + BLOCK_ROWS], moments)
+            squared[start : start + len(block)] = np.einsum("ij,ij->i", block @ precision, block)
         return np.sqrt(np.clip(squared, 0, None))
 
     def _frame(self, X: Any) -> pd.DataFrame:
@@ -243,10 +248,13 @@ def energy_scores(logits: Any, temperature: float = 1.0) -> np.ndarray:
 
 def _standardised(frame: pd.DataFrame, moments: Moments) -> np.ndarray:
     """The moment features standardised by the profile, missing values at 0 (the mean)."""
-    values = np.column_stack([_numbers(frame[name]) for name in moments.features])
-    scale = np.where(np.asarray(moments.std) > 0, moments.std, 1.0)
-    standardised = (values - np.asarray(moments.mean)) / scale
-    return np.nan_to_num(standardised, nan=0.0)
+    standardised = np.empty((len(frame), len(moments.features)))
+    for position, name in enumerate(moments.features):
+        standardised[:, position] = _numbers(frame[name])
+    standardised -= np.asarray(moments.mean)
+    standardised /= np.where(np.asarray(moments.std) > 0, moments.std, 1.0)
+    standardised[np.isnan(standardised)] = 0.0
+    return standardised
 
 
 def _numbers(values: pd.Series) -> np.ndarray:
