@@ -4,6 +4,7 @@ thresholds the release calibrated on held-out data when it was saved."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -206,3 +207,34 @@ def test_drift_against_an_evaluation_dataset_profile(
 
     assert same.returncode == 0, same.stdout + same.stderr
     assert_clean_failure(absent, "no profile of an evaluation dataset 'val'", "penguins-test")
+
+
+def test_a_release_whose_thresholds_were_edited_is_refused(
+    quickstart_bundle: Bundle, tmp_path: Path
+) -> None:
+    folder = tmp_path / "edited"
+    shutil.copytree(quickstart_bundle.path, folder)
+    thresholds = json.loads((folder / OOD_FILE).read_text())
+    (folder / OOD_FILE).write_text(json.dumps({**thresholds, "mahalanobis": 1000.0}))
+
+    with pytest.raises(ModelshareError, match=r"ood_thresholds.json \(modified\)"):
+        modelshare.ood(folder)
+    assert_clean_failure(
+        run_cli("ood", folder, tmp_path / "any.csv"), "does not match its manifest"
+    )
+
+
+def test_drift_refuses_a_release_whose_profile_was_edited(
+    quickstart_bundle: Bundle, penguins: PenguinExample, tmp_path: Path
+) -> None:
+    folder = tmp_path / "edited"
+    shutil.copytree(quickstart_bundle.path, folder)
+    with (folder / "profiles" / "penguins-test.json").open("a") as profile:
+        profile.write(" ")
+    penguins.X_test.to_csv(tmp_path / "test.csv", index=False)
+
+    edited = run_cli("drift", folder, tmp_path / "test.csv", "--reference-dataset", "penguins-test")
+    intact = run_cli("drift", folder, tmp_path / "test.csv")
+
+    assert_clean_failure(edited, "profiles/penguins-test.json (modified)")
+    assert intact.returncode == 0, intact.stdout + intact.stderr

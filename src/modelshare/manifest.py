@@ -351,6 +351,47 @@ def read_manifest(folder: str | Path) -> Manifest:
     return _read_manifest_bytes(Path(folder))[1]
 
 
+def unverified_files(folder: str | Path, paths: list[str]) -> list[str]:
+    """Which of ``paths`` do not match ``folder``'s manifest: modified, missing or not listed
+    (each as ``"path (status)"``); none when the folder has no manifest.
+
+    Example:
+        >>> unverified_files(Path("releases/penguin-species"), ["data_profile.json"])
+        ['data_profile.json (modified)']
+    """
+    folder = Path(folder)
+    if not (folder / MANIFEST_FILE).is_file():
+        return []
+    listed = {entry.path: entry for entry in read_manifest(folder).files}
+    listing = _list_folder(folder)
+    problems = []
+    for path in paths:
+        entry = listed.get(path)
+        status = (
+            "not listed" if entry is None else _entry_status(folder, entry, listing, None, _ignore)
+        )
+        if status is not None:
+            problems.append(f"{path} ({status})")
+    return problems
+
+
+def refuse_unverified(folder: str | Path, paths: list[str]) -> None:
+    """Refuse, in one line, a release whose files among ``paths`` differ from its manifest.
+
+    Example:
+        >>> refuse_unverified(Path("releases/penguin-species"), ["data_profile.json"])
+        Traceback (most recent call last):
+        ...
+        modelshare.errors.ModelshareError: releases/penguin-species does not match its ...
+    """
+    problems = unverified_files(folder, paths)
+    if problems:
+        raise ModelshareError(
+            f"{folder} does not match its manifest: {', '.join(problems)}; get the release "
+            "again from its publisher"
+        )
+
+
 def _entry_status(
     folder: Path, entry: ManifestFile, listing: _Listing, copy_to: Path | None, advance: Advance
 ) -> str | None:

@@ -25,9 +25,10 @@ import numpy as np
 
 from modelshare.data import as_frame
 from modelshare.errors import UsageError
+from modelshare.manifest import refuse_unverified
 from modelshare.shift.drift import load_reference
 from modelshare.shift.ood import OODScorer, energy_scores
-from modelshare.shift.thresholds import OODThresholds, class_outputs
+from modelshare.shift.thresholds import OOD_FILE, OODThresholds, class_outputs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,10 +47,13 @@ def ood(reference: Any, *, model_class: type | None = None) -> OODDetector:
         >>> ood("releases/penguin-species").thresholds.tpr
         0.95
     """
-    profile = load_reference(reference)
     folder = Path(reference) if isinstance(reference, (str, Path)) else None
     release = folder if folder is not None and folder.is_dir() else None
-    thresholds = OODThresholds.load(release) if release is not None else None
+    profile = load_reference(reference)
+    thresholds = None
+    if release is not None and (release / OOD_FILE).is_file():
+        refuse_unverified(release, [OOD_FILE])
+        thresholds = OODThresholds.load(release)
     scorer = OODScorer.from_profile(profile)
     if thresholds is not None and thresholds.mahalanobis is not None:
         scorer = OODScorer(profile, thresholds.mahalanobis, scorer.range_margin)

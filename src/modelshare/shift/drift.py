@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from modelshare.errors import UsageError
+from modelshare.manifest import refuse_unverified
 from modelshare.profile import PROFILE_FILE
 from modelshare.profile.model import DataProfile
 from modelshare.profile.sources import open_source
@@ -46,7 +47,8 @@ def load_reference(reference: Any, dataset: str | None = None) -> DataProfile:
             "of its evaluation datasets"
         )
     if path.is_dir():
-        path = _release_profile(path, dataset)
+        folder, path = path, _release_profile(path, dataset)
+        refuse_unverified(folder, [path.relative_to(folder).as_posix()])
     if not path.exists():
         raise UsageError(f"{path} not found; pass a release folder or a data profile")
     return DataProfile.load(path)
