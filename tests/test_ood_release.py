@@ -15,6 +15,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 import modelshare
 from modelshare import ModelshareError, Release
+from modelshare.errors import UsageError
 from modelshare.manifest import MANIFEST_FILE
 from modelshare.penguins import PenguinExample
 from modelshare.release import Bundle
@@ -67,6 +68,17 @@ def test_impossible_and_unfamiliar_rows_are_flagged_with_their_reasons(
     assert "out of range: body_mass_g" in scores["reasons"].iloc[0]
     assert "far from the training data" in scores["reasons"].iloc[0]
     assert "unseen: island" in scores["reasons"].iloc[1]
+
+
+def test_an_opened_release_is_a_reference_and_other_objects_are_refused(
+    quickstart_bundle: Bundle, penguins: PenguinExample
+) -> None:
+    by_bundle = modelshare.ood(quickstart_bundle).score(penguins.X_test)
+    by_folder = modelshare.ood(str(quickstart_bundle.path)).score(penguins.X_test)
+
+    assert by_bundle.equals(by_folder)
+    with pytest.raises(UsageError, match="not a dict"):
+        modelshare.ood({"rows": 3})
 
 
 def test_a_profile_alone_scores_without_the_model(

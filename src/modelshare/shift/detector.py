@@ -26,7 +26,7 @@ import numpy as np
 from modelshare.data import as_frame
 from modelshare.errors import UsageError
 from modelshare.manifest import refuse_unverified
-from modelshare.shift.drift import load_reference
+from modelshare.shift.drift import load_reference, reference_path
 from modelshare.shift.ood import OODScorer, energy_scores
 from modelshare.shift.thresholds import OOD_FILE, OODThresholds, class_outputs
 
@@ -47,7 +47,7 @@ def ood(reference: Any, *, model_class: type | None = None) -> OODDetector:
         >>> ood("releases/penguin-species").thresholds.tpr
         0.95
     """
-    folder = Path(reference) if isinstance(reference, (str, Path)) else None
+    folder = reference_path(reference)
     release = folder if folder is not None and folder.is_dir() else None
     profile = load_reference(reference)
     thresholds = None

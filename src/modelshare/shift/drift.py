@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ def load_reference(reference: Any, dataset: str | None = None) -> DataProfile:
     """
     if isinstance(reference, DataProfile) and dataset is None:
         return reference
-    path = Path(reference) if not isinstance(reference, DataProfile) else None
+    path = reference_path(reference)
     if path is None or (dataset is not None and not path.is_dir()):
         raise UsageError(
             f"reference dataset {dataset!r} needs a release folder, which holds the profiles "
@@ -52,6 +53,26 @@ def load_reference(reference: Any, dataset: str | None = None) -> DataProfile:
     if not path.exists():
         raise UsageError(f"{path} not found; pass a release folder or a data profile")
     return DataProfile.load(path)
+
+
+def reference_path(reference: Any) -> Path | None:
+    """The path a reference names: a path, or an opened release's folder; None for a
+    :class:`DataProfile`; a one-line error for anything else.
+
+    Example:
+        >>> reference_path(bundle)
+        PosixPath('releases/penguin-species')
+    """
+    if isinstance(reference, DataProfile):
+        return None
+    if isinstance(reference, (str, os.PathLike)):
+        return Path(reference)
+    if isinstance(getattr(reference, "path", None), Path):  # an opened release (Bundle)
+        return reference.path
+    raise UsageError(
+        f"a reference is a release folder, a profile file or a DataProfile, not a "
+        f"{type(reference).__name__}"
+    )
 
 
 def _release_profile(folder: Path, dataset: str | None) -> Path:

@@ -26,7 +26,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from modelshare.errors import ModelshareError, first_validation_error
-from modelshare.models.predictors import proba_logits
+from modelshare.models.predictors import ScorePredictor, proba_logits
 from modelshare.profile.model import DataProfile
 from modelshare.shift.ood import TPR, ClassifierThresholds, OODScorer, energy_scores
 
@@ -192,7 +192,7 @@ def class_outputs(predictor: Any, frame: pd.DataFrame) -> tuple[Any, Any]:
     """
     if predictor is None or getattr(predictor, "classes_", None) is None:
         return None, None
-    if hasattr(predictor, "scores"):
+    if isinstance(predictor, ScorePredictor):
         return predictor.scores(frame)
     if not hasattr(predictor, "predict_proba"):
         return None, None
