@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from modelshare.bundle import Bundle
 from modelshare.penguins import PenguinExample, train_penguin_classifier
 from modelshare.quickstart import build_quickstart_release
-from modelshare.release import Bundle
 
 
 @pytest.fixture(scope="session")

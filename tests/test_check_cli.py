@@ -10,7 +10,7 @@ import pytest
 from huggingface_hub import ModelCard, ModelCardData
 
 from modelshare import Release
-from modelshare.release import Bundle
+from modelshare.bundle import Bundle
 from tests.helpers import assert_clean_failure, run_cli
 
 HUMAN_ITEMS = {

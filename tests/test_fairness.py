@@ -19,10 +19,10 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from modelshare import ModelshareError, Release
 from modelshare.audit.check import check_path
+from modelshare.bundle import Bundle
 from modelshare.evaluate.fairness import group_report
 from modelshare.evaluate.metrics import score_model
 from modelshare.penguins import PenguinExample, load_penguins
-from modelshare.release import Bundle
 
 MEASUREMENTS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm"]
 MIN_GROUP_SIZE = 25

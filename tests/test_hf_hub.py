@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from modelshare.release import Bundle
+from modelshare.bundle import Bundle
 from tests.helpers import assert_clean_failure, run_cli
 from tests.test_server import Server, free_port, running_server
 

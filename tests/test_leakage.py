@@ -12,6 +12,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from modelshare import Release
 from modelshare.audit.check import check_path
+from modelshare.bundle import Bundle
 from modelshare.data import dataset_checksum
 from modelshare.evaluate.leakage import LabelledRows, find_leakage, temporal_findings
 from modelshare.penguins import (
@@ -22,7 +23,6 @@ from modelshare.penguins import (
     load_penguins,
     penguin_pipeline,
 )
-from modelshare.release import Bundle
 from tests.helpers import run_cli
 
 

@@ -12,8 +12,8 @@ import pytest
 
 import modelshare
 from modelshare import ModelshareError, Release
+from modelshare.bundle import Bundle
 from modelshare.manifest import write_manifest
-from modelshare.release import Bundle
 from tests.malicious import Payload
 
 

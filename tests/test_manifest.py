@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from modelshare.bundle import Bundle
 from modelshare.errors import ModelshareError, UsageError
 from modelshare.manifest import CHUNK_SIZE, hash_file, verify_folder, write_manifest
-from modelshare.release import Bundle
 from tests.helpers import assert_clean_failure, run_cli
 
 

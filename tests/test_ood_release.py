@@ -15,10 +15,10 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 import modelshare
 from modelshare import ModelshareError, Release
+from modelshare.bundle import Bundle
 from modelshare.errors import UsageError
 from modelshare.manifest import MANIFEST_FILE
 from modelshare.penguins import PenguinExample
-from modelshare.release import Bundle
 from modelshare.shift.thresholds import OOD_FILE, OODThresholds
 from tests.helpers import assert_clean_failure, run_cli
 

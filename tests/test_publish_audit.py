@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from modelshare.bundle import Bundle
 from modelshare.hubs import LocalRegistry
 from modelshare.hubs.publishing import mark_forced
 from modelshare.manifest import verify_folder, write_manifest
-from modelshare.release import Bundle
 from tests.helpers import assert_clean_failure, run_cli
 
 NAME = "penguin-species"

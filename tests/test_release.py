@@ -14,8 +14,8 @@ from huggingface_hub import ModelCard
 from sklearn.linear_model import LogisticRegression
 
 from modelshare import ModelshareError, Release
+from modelshare.bundle import Bundle
 from modelshare.quickstart import build_quickstart_release, quickstart_release
-from modelshare.release import Bundle
 
 
 @pytest.fixture(scope="module")

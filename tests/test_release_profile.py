@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from modelshare.bundle import Bundle
 from modelshare.penguins import CATEGORICAL_FEATURES, NUMERIC_FEATURES, load_penguins
-from modelshare.release import Bundle
 from tests.helpers import run_cli
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from modelshare.bundle import Bundle
 from modelshare.manifest import verify_folder, write_manifest
-from modelshare.release import Bundle
 from tests.helpers import assert_clean_failure, run_cli
 
 pytest.importorskip("model_signing")

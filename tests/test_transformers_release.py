@@ -19,9 +19,9 @@ transformers = pytest.importorskip("transformers")
 
 import modelshare  # noqa: E402
 from modelshare import Release  # noqa: E402
+from modelshare.bundle import Bundle  # noqa: E402
 from modelshare.evaluate.reproduce import verify_release  # noqa: E402
 from modelshare.models import adapter_for  # noqa: E402
-from modelshare.release import Bundle  # noqa: E402
 from tests.helpers import run_cli  # noqa: E402
 
 WORDS = ["a", "the", "film", "plot", "acting", "was", "is", "good", "great", "fine"]

@@ -14,12 +14,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from modelshare.bundle import Bundle
 from modelshare.card.evaluation import metric_cell
 from modelshare.evaluate.metrics import Scores, expected_calibration_error, score_model
 from modelshare.evaluate.uncertainty import metric_statistic, resample_weights, with_intervals
 from modelshare.penguins import PenguinExample
 from modelshare.record import Bootstrap, Metric
-from modelshare.release import Bundle
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import torch
 from torch import nn
 
 from modelshare import Release
+from modelshare.bundle import Bundle
 from modelshare.penguins import NUMERIC_FEATURES
-from modelshare.release import Bundle
 
 SEED_CONFIG = {"num_channels": 3, "hidden_size": 32, "num_classes": 10}
 """The configuration the seed lesson gives its MyModel."""

@@ -18,9 +18,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from modelshare.bundle import Bundle
 from modelshare.errors import ModelshareError
 from modelshare.manifest import MANIFEST_FILE, verify_folder
-from modelshare.release import Bundle
 from modelshare.safety import refuse_pickle
 
 

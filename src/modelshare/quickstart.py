@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from modelshare.bundle import Bundle
 from modelshare.penguins import (
     CATEGORICAL_FEATURES,
     HELD_OUT_YEAR,
@@ -22,7 +23,7 @@ from modelshare.penguins import (
     TEST_SIZE,
     train_penguin_classifier,
 )
-from modelshare.release import Bundle, Release
+from modelshare.release import Release
 
 DEFAULT_OUT = Path("releases/penguin-species")
 

@@ -1,4 +1,5 @@
-"""``Release``: the builder used from training code, and ``Bundle``: an opened release.
+"""``Release``: the builder used from training code; :meth:`Release.save` returns the saved
+release opened as a :class:`~modelshare.bundle.Bundle`.
 
 The model is a fitted scikit-learn estimator or Pipeline, a PyTorch ``nn.Module`` or a
 transformers model with its tokenizer; :mod:`modelshare.models` holds one adapter per framework.
@@ -24,9 +25,9 @@ from typing import Any
 
 import pandas as pd
 from pydantic import ValidationError
-from rich.console import Console
 
 from modelshare import __version__
+from modelshare.bundle import Bundle
 from modelshare.card.render import render_card, slug
 from modelshare.data import as_target, check_same_length, dataset_facts
 from modelshare.distribution import OODChoice, ProfiledData, write_distribution
@@ -42,7 +43,6 @@ from modelshare.fsutil import atomic_directory, ensure_free_target
 from modelshare.manifest import write_manifest
 from modelshare.models import CONVERT_HINT, adapter_for
 from modelshare.models.base import ModelAdapter
-from modelshare.models.sklearn import load_model
 from modelshare.models.training import optimizer_facts
 from modelshare.record import (
     HUMAN_FACT_FIELDS,
@@ -579,63 +579,4 @@ def _refuse_pickled_weights(path: Path) -> None:
         raise ModelshareError(
             f"the model was saved as {path.name} in {scan.format} format, which can run code "
             f"when loaded; {CONVERT_HINT}"
-        )
-
-
-@dataclass(frozen=True)
-class Bundle:
-    """A saved release: its folder and its record.
-
-    Example:
-        >>> bundle = Bundle.open("releases/penguin-species")
-        >>> bundle.load_model().predict(X_test)[:3]
-    """
-
-    path: Path
-    record: ReleaseRecord
-
-    @classmethod
-    def open(cls, path: str | Path) -> Bundle:
-        """Open a release folder by reading its record."""
-        folder = Path(path)
-        record_file = folder / RECORD_FILE
-        if not record_file.is_file():
-            raise ModelshareError(f"{folder} is not a modelshare release: {RECORD_FILE} not found")
-        try:
-            record = ReleaseRecord.model_validate_json(record_file.read_bytes())
-        except ValidationError as error:
-            raise ModelshareError(
-                f"{record_file} is not a valid record: {first_validation_error(error)}"
-            ) from error
-        return cls(folder, record)
-
-    def load_model(self, trusted: list[str] | None = None) -> Any:
-        """Load a scikit-learn model with skops, trusting the recorded types or a subset of
-        them; :func:`modelshare.load` loads every framework.
-
-        Example:
-            >>> Bundle.open("releases/penguin-species").load_model()
-        """
-        if self.record.model.framework != "scikit-learn":
-            raise ModelshareError(
-                f"{self.path} holds a {self.record.model.framework} model: load it with "
-                "modelshare.load(path)"
-            )
-        recorded = list(self.record.model.trusted_types)
-        chosen = recorded if trusted is None else list(trusted)
-        extra = sorted(set(chosen) - set(recorded))
-        if extra:
-            raise ModelshareError(
-                f"trusted types not recorded for this release: {', '.join(extra)}; "
-                "you may only restrict the recorded list"
-            )
-        return load_model(self.path / self.record.model.file, chosen)
-
-    def print_audit_summary(self) -> None:
-        """Print the one-line checklist summary of this release to stderr."""
-        from modelshare.audit.check import check_path
-        from modelshare.audit.report import summary_line
-
-        Console(stderr=True, soft_wrap=True, highlight=False).print(
-            f"checklist: {summary_line(check_path(self.path))}"
         )

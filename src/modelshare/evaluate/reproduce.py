@@ -29,8 +29,8 @@ from modelshare.examples import EXAMPLE_PATH, example_outcome, start_example
 from modelshare.manifest import Verification, verify_folder
 
 if TYPE_CHECKING:
+    from modelshare.bundle import Bundle
     from modelshare.evaluate.claims import ClaimsReport
-    from modelshare.release import Bundle
 
 StepStatus = Literal["ok", "failed", "skipped"]
 
@@ -141,8 +141,8 @@ def _load_and_reproduce(
     folder: Path, data: tuple[Any, Any] | None, dataset: str | None
 ) -> tuple[Step, ClaimsReport | None]:
     """Load the model safely and, with data, check the claims against a new measurement."""
+    from modelshare.bundle import Bundle
     from modelshare.evaluate.claims import reproduce_claims
-    from modelshare.release import Bundle
 
     bundle = Bundle.open(folder)
     model, loaded = _load(bundle)

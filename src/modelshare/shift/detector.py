@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from modelshare.bundle import Bundle
 from modelshare.data import as_frame
 from modelshare.errors import UsageError
 from modelshare.manifest import refuse_unverified
@@ -128,8 +129,6 @@ class OODDetector:
             return "the release has no calibrated thresholds (no large enough held-out dataset)"
         if self.thresholds.max_softmax is None:
             return "the release's model gives no class scores"
-        from modelshare.release import Bundle
-
         facts = Bundle.open(self.release).record.model
         if facts.framework == "pytorch" and not facts.hub_mixin and self.model_class is None:
             return (
@@ -144,7 +143,6 @@ class OODDetector:
         if self._adapter is None and self.model_note() is None:
             from modelshare.loading import load
             from modelshare.models import release_adapter
-            from modelshare.release import Bundle
 
             assert self.release is not None
             facts = Bundle.open(self.release).record.model
