@@ -192,9 +192,9 @@ def timed_runs(
     seconds = []
     with memory.watch():
         for _ in range(runs):
-            start = time.perf_counter()
+            began = time.perf_counter()
             task()
-            seconds.append(time.perf_counter() - start)
+            seconds.append(time.perf_counter() - began)
     return {
         "seconds": seconds,
         "extra_mib": (memory.peak - before) / 2**20,
@@ -202,8 +202,25 @@ def timed_runs(
     }
 
 
+def timed_on(
+    work: Callable[..., object], frames: tuple[pd.DataFrame, ...], runs: int, start: int
+) -> dict[str, Any]:
+    """``work(*frames)`` timed as :func:`timed_runs` does, warmed up on the frames' first
+    :data:`WARM_UP_ROWS` rows, with the frames' size (``data_mib``)."""
+    small = tuple(frame.head(WARM_UP_ROWS) for frame in frames)
+    return {
+        "data_mib": sum(frame_mib(frame) for frame in frames),
+        **timed_runs(lambda: work(*frames), runs, lambda: work(*small), start),
+    }
+
+
 def frame_mib(frame: pd.DataFrame) -> float:
     return float(frame.memory_usage(deep=True).sum()) / 2**20
+
+
+def read_data(folder: Path, *names: str) -> tuple[pd.DataFrame, ...]:
+    """The generated tables ``names`` ("reference", "new"), read from Parquet."""
+    return tuple(pd.read_parquet(folder / f"{name}.parquet") for name in names)
 
 
 # ---------------------------------------------------------------- tasks (one per process)
@@ -213,12 +230,7 @@ def task_profile_modelshare(folder: Path, runs: int) -> dict[str, Any]:
     from modelshare.profile import build_profile
 
     start = resident()
-    frame = pd.read_parquet(folder / "reference.parquet")
-    small = frame.head(WARM_UP_ROWS)
-    return {
-        "data_mib": frame_mib(frame),
-        **timed_runs(lambda: build_profile(frame), runs, lambda: build_profile(small), start),
-    }
+    return timed_on(build_profile, read_data(folder, "reference"), runs, start)
 
 
 def task_profile_modelshare_parquet(folder: Path, runs: int) -> dict[str, Any]:
@@ -238,9 +250,6 @@ def task_profile_modelshare_parquet(folder: Path, runs: int) -> dict[str, Any]:
 
 
 def task_profile_exact(folder: Path, runs: int) -> dict[str, Any]:
-    start = resident()
-    frame = pd.read_parquet(folder / "reference.parquet")
-
     def exact_profile(data: pd.DataFrame) -> None:
         for name in data.columns:
             column = data[name]
@@ -250,11 +259,8 @@ def task_profile_exact(folder: Path, runs: int) -> dict[str, Any]:
             else:
                 column.value_counts()
 
-    small = frame.head(WARM_UP_ROWS)
-    return {
-        "data_mib": frame_mib(frame),
-        **timed_runs(lambda: exact_profile(frame), runs, lambda: exact_profile(small), start),
-    }
+    start = resident()
+    return timed_on(exact_profile, read_data(folder, "reference"), runs, start)
 
 
 def task_profile_whylogs(folder: Path, runs: int) -> dict[str, Any]:
@@ -262,12 +268,7 @@ def task_profile_whylogs(folder: Path, runs: int) -> dict[str, Any]:
     import whylogs
 
     start = resident()
-    frame = pd.read_parquet(folder / "reference.parquet")
-    small = frame.head(WARM_UP_ROWS)
-    return {
-        "data_mib": frame_mib(frame),
-        **timed_runs(lambda: whylogs.log(frame), runs, lambda: whylogs.log(small), start),
-    }
+    return timed_on(whylogs.log, read_data(folder, "reference"), runs, start)
 
 
 def task_drift_modelshare(folder: Path, runs: int) -> dict[str, Any]:
@@ -276,20 +277,11 @@ def task_drift_modelshare(folder: Path, runs: int) -> dict[str, Any]:
 
     start = resident()
     profile = DataProfile.load(folder / "reference_profile.json")
-    frame = pd.read_parquet(folder / "new.parquet")
-    small = frame.head(WARM_UP_ROWS)
-    return {
-        "data_mib": frame_mib(frame),
-        **timed_runs(lambda: drift(profile, frame), runs, lambda: drift(profile, small), start),
-    }
+    return timed_on(lambda new: drift(profile, new), read_data(folder, "new"), runs, start)
 
 
 def task_drift_exact(folder: Path, runs: int) -> dict[str, Any]:
     from scipy.stats import chi2_contingency, ks_2samp
-
-    start = resident()
-    reference = pd.read_parquet(folder / "reference.parquet")
-    new = pd.read_parquet(folder / "new.parquet")
 
     def exact_drift(reference: pd.DataFrame, new: pd.DataFrame) -> None:
         for name in reference.columns:
@@ -301,33 +293,19 @@ def task_drift_exact(folder: Path, runs: int) -> dict[str, Any]:
                 ).fillna(0)
                 chi2_contingency(counts.to_numpy().T)
 
-    data = frame_mib(reference) + frame_mib(new)
-    small = (reference.head(WARM_UP_ROWS), new.head(WARM_UP_ROWS))
-    return {
-        "data_mib": data,
-        **timed_runs(lambda: exact_drift(reference, new), runs, lambda: exact_drift(*small), start),
-    }
+    start = resident()
+    return timed_on(exact_drift, read_data(folder, "reference", "new"), runs, start)
 
 
 def task_drift_evidently(folder: Path, runs: int) -> dict[str, Any]:
     from evidently import Report
     from evidently.presets import DataDriftPreset
 
-    start = resident()
-    reference = pd.read_parquet(folder / "reference.parquet")
-    new = pd.read_parquet(folder / "new.parquet")
-
     def evidently_drift(reference: pd.DataFrame, new: pd.DataFrame) -> None:
         Report([DataDriftPreset()]).run(new, reference)
 
-    data = frame_mib(reference) + frame_mib(new)
-    small = (reference.head(WARM_UP_ROWS), new.head(WARM_UP_ROWS))
-    return {
-        "data_mib": data,
-        **timed_runs(
-            lambda: evidently_drift(reference, new), runs, lambda: evidently_drift(*small), start
-        ),
-    }
+    start = resident()
+    return timed_on(evidently_drift, read_data(folder, "reference", "new"), runs, start)
 
 
 def task_ood_modelshare(folder: Path, runs: int) -> dict[str, Any]:
@@ -336,20 +314,11 @@ def task_ood_modelshare(folder: Path, runs: int) -> dict[str, Any]:
 
     start = resident()
     detector = modelshare.ood(DataProfile.load(folder / "reference_profile.json"))
-    frame = pd.read_parquet(folder / "new.parquet")
-    small = frame.head(WARM_UP_ROWS)
-    return {
-        "data_mib": frame_mib(frame),
-        **timed_runs(lambda: detector.score(frame), runs, lambda: detector.score(small), start),
-    }
+    return timed_on(detector.score, read_data(folder, "new"), runs, start)
 
 
 def task_ood_exact(folder: Path, runs: int) -> dict[str, Any]:
     from sklearn.covariance import EmpiricalCovariance
-
-    start = resident()
-    reference = pd.read_parquet(folder / "reference.parquet")
-    new = pd.read_parquet(folder / "new.parquet")
 
     def exact_ood(reference: pd.DataFrame, new: pd.DataFrame) -> None:
         numeric = [name for name in reference.columns if name.startswith("x")]
@@ -361,12 +330,8 @@ def task_ood_exact(folder: Path, runs: int) -> dict[str, Any]:
         for name in reference.columns.difference(numeric):
             new[name].isin(reference[name].dropna().unique())
 
-    data = frame_mib(reference) + frame_mib(new)
-    small = (reference.head(WARM_UP_ROWS), new.head(WARM_UP_ROWS))
-    return {
-        "data_mib": data,
-        **timed_runs(lambda: exact_ood(reference, new), runs, lambda: exact_ood(*small), start),
-    }
+    start = resident()
+    return timed_on(exact_ood, read_data(folder, "reference", "new"), runs, start)
 
 
 TASKS: dict[str, Callable[[Path, int], dict[str, Any]]] = {

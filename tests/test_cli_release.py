@@ -20,6 +20,13 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from modelshare.penguins import (
+    CATEGORICAL_FEATURES,
+    NUMERIC_FEATURES,
+    TARGET,
+    load_penguins,
+    penguin_pipeline,
+)
 from tests.helpers import assert_clean_failure, run_cli
 
 
@@ -58,6 +65,7 @@ def test_init_writes_a_file_that_names_every_field(tmp_path: Path) -> None:
         "out_of_scope:",
         "collection:",
         "consent:",
+        "time_column:",
         "waive:",
     ]:
         assert field in text
@@ -142,6 +150,39 @@ def test_regression_release_from_files(tmp_path: Path) -> None:
     assert record["model"]["task"] == "regression"
     assert record["training_data"]["target"]["class_counts"] is None
     assert record["model"]["trusted_types"], "tree models need an explicit trust list"
+
+
+def test_meta_split_time_column_is_recorded_and_checked(tmp_path: Path) -> None:
+    data = load_penguins()
+    earlier, later = data[data["year"] < 2009], data[data["year"] == 2009]
+    columns = [*NUMERIC_FEATURES, *CATEGORICAL_FEATURES, "year"]
+    sio.dump(penguin_pipeline().fit(later[columns], later[TARGET]), tmp_path / "model.skops")
+    later[[*columns, TARGET]].to_csv(tmp_path / "train.csv", index=False)
+    earlier[[*columns, TARGET]].to_csv(tmp_path / "test.csv", index=False)
+    meta = tmp_path / "modelshare.yaml"
+    meta.write_text(yaml.safe_dump({"split": {"method": "by season", "time_column": "year"}}))
+
+    result = run_cli(
+        "release",
+        "--model",
+        tmp_path / "model.skops",
+        "--train",
+        tmp_path / "train.csv",
+        "--target",
+        TARGET,
+        "--test",
+        tmp_path / "test.csv",
+        "--meta",
+        meta,
+        "--out",
+        tmp_path / "out",
+        "--json",
+    )
+
+    assert result.returncode == 0, result.stderr
+    record = json.loads((tmp_path / "out" / "modelshare.json").read_text())
+    assert record["split"]["time_column"] == "year"
+    assert [f["count"] for f in record["leakage"] if f["check"] == "temporal"] == [len(earlier)]
 
 
 def release_from(

@@ -415,8 +415,6 @@ def test_a_missing_path_is_a_usage_error(tmp_path):
 
 
 def test_release_images_scan_clean(quickstart_bundle) -> None:
-    from modelshare.safety import scan_path
-
     report = scan_path(quickstart_bundle.path)
     assert report.safe, [f.problems for f in report.files if not f.safe]
     images = [f for f in report.files if f.path.startswith("images/")]

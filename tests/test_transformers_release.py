@@ -162,12 +162,15 @@ def test_tokenizer_is_recorded_and_metrics_match_the_model(classifier, bundle: B
 
 
 def test_a_model_fine_tuned_from_a_local_folder_names_no_base_model(
-    classifier, tmp_path: Path
+    classifier, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model, tokenizer, _ = classifier
-    model.config.name_or_path = str(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "checkpoints" / "run-1").mkdir(parents=True)  # a relative path reads as a Hub id
     try:
-        assert adapter_for(model, tokenizer=tokenizer).describe().base_model is None
+        for folder in (str(tmp_path), "checkpoints/run-1"):
+            model.config.name_or_path = folder
+            assert adapter_for(model, tokenizer=tokenizer).describe().base_model is None
     finally:
         model.config.name_or_path = BASE_MODEL
 

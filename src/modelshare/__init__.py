@@ -16,10 +16,20 @@ Example:
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 __all__ = ["ModelshareError", "Release", "__version__", "drift", "load", "ood"]
+
+_HOMES = {
+    "ModelshareError": "modelshare.errors",
+    "Release": "modelshare.release",
+    "drift": "modelshare.shift.drift",
+    "load": "modelshare.loading",
+    "ood": "modelshare.shift.detector",
+}
+"""Each public name, by the module that defines it."""
 
 if TYPE_CHECKING:
     from modelshare.errors import ModelshareError
@@ -31,24 +41,6 @@ if TYPE_CHECKING:
 
 def __getattr__(name: str) -> Any:
     """Import the public API lazily so ``modelshare --help`` stays fast."""
-    if name == "Release":
-        from modelshare.release import Release
-
-        return Release
-    if name == "ModelshareError":
-        from modelshare.errors import ModelshareError
-
-        return ModelshareError
-    if name == "load":
-        from modelshare.loading import load
-
-        return load
-    if name == "drift":
-        from modelshare.shift.drift import drift
-
-        return drift
-    if name == "ood":
-        from modelshare.shift.detector import ood
-
-        return ood
+    if name in _HOMES:
+        return getattr(import_module(_HOMES[name]), name)
     raise AttributeError(f"module 'modelshare' has no attribute {name!r}")

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from modelshare.errors import ModelshareError, first_validation_error
+from modelshare.errors import ModelshareError, validation_as_error
 from modelshare.record import RECORD_FILE, ReleaseRecord
 
 
@@ -40,13 +38,8 @@ class Bundle:
         record_file = folder / RECORD_FILE
         if not record_file.is_file():
             raise ModelshareError(f"{folder} is not a modelshare release: {RECORD_FILE} not found")
-        try:
-            record = ReleaseRecord.model_validate_json(record_file.read_bytes())
-        except ValidationError as error:
-            raise ModelshareError(
-                f"{record_file} is not a valid record: {first_validation_error(error)}"
-            ) from error
-        return cls(folder, record)
+        with validation_as_error(f"{record_file} is not a valid record"):
+            return cls(folder, ReleaseRecord.model_validate_json(record_file.read_bytes()))
 
     def load_model(self, trusted: list[str] | None = None) -> Any:
         """Load a scikit-learn model with skops, trusting the recorded types or a subset of

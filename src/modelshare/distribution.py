@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from modelshare.card.render import slug
+from modelshare.card.markdown import slug
 from modelshare.errors import ModelshareError
 from modelshare.profile import PROFILE_FILE, build_profile, render_distribution_section
 from modelshare.shift.ood import TPR

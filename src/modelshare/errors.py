@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -37,3 +39,22 @@ def first_validation_error(error: ValidationError) -> str:
     where = ".".join(str(part) for part in first["loc"])
     message = first["msg"].removeprefix("Value error, ")
     return f"{where}: {message}" if where else message
+
+
+@contextmanager
+def validation_as_error(context: str) -> Iterator[None]:
+    """Raise a pydantic validation error of the block as a one-line :class:`ModelshareError`
+    that starts with ``context``.
+
+    Example:
+        >>> with validation_as_error("bootstrap()"):
+        ...     Bootstrap(resamples=10)
+        Traceback (most recent call last):
+        modelshare.errors.ModelshareError: bootstrap(): resamples: Input should be greater ...
+    """
+    from pydantic import ValidationError
+
+    try:
+        yield
+    except ValidationError as error:
+        raise ModelshareError(f"{context}: {first_validation_error(error)}") from error

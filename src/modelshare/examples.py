@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 
 from modelshare.errors import ModelshareError
+from modelshare.record import EXAMPLE_PATH
 
-EXAMPLE_PATH = "examples/predict.py"
 EXAMPLE_ROWS = 3
 EXAMPLE_TIMEOUT_SECONDS = 300
 
@@ -109,19 +109,9 @@ def run_example(release_dir: Path, *import_roots: Path) -> None:
     Example:
         >>> run_example(Path("releases/penguin-species"))
     """
-    failure = example_failure(release_dir, *import_roots)
+    failure = example_outcome(start_example(release_dir, *import_roots))
     if failure is not None:
         raise ModelshareError(f"{failure}; nothing was saved")
-
-
-def example_failure(release_dir: Path, *import_roots: Path) -> str | None:
-    """Run the release's example in a fresh Python process; say why it failed, or None.
-
-    Example:
-        >>> example_failure(Path("releases/penguin-species")) is None
-        True
-    """
-    return example_outcome(start_example(release_dir, *import_roots))
 
 
 def start_example(release_dir: Path, *import_roots: Path) -> subprocess.Popen[str]:

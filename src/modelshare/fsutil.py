@@ -1,4 +1,4 @@
-"""Filesystem writes that never leave anything half-written.
+"""Filesystem writes that never leave anything half-written, and the lock writers share.
 
 Example:
     >>> with atomic_directory(Path("releases/x")) as staging:
@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
@@ -59,6 +60,19 @@ def atomic_directory(target: Path, *, overwrite: bool = False) -> Iterator[Path]
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+@contextmanager
+def locked(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file``; the system releases it if the process dies.
+
+    Example:
+        >>> with locked(Path("registry/penguin-species/.lock")):
+        ...     publish_one_version()
+    """
+    with open(lock_file, "ab") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
 
 
 def fsync_directory(folder: Path) -> None:

@@ -70,13 +70,9 @@ def load(
 
 def _verify(folder: Path) -> None:
     """Refuse a release whose files differ from its manifest."""
-    if not (folder / MANIFEST_FILE).is_file():
-        return
-    verification = verify_folder(folder)
-    if not verification.ok:
-        raise ModelshareError(
-            f"{folder} does not match its manifest ({verification.describe()}); it was not "
-            "loaded: get the release again from its publisher"
+    if (folder / MANIFEST_FILE).is_file():
+        verify_folder(folder).require_match(
+            "it was not loaded: get the release again from its publisher"
         )
 
 

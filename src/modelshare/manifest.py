@@ -27,14 +27,6 @@ from typing import Any, BinaryIO, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from modelshare.errors import ModelshareError, UsageError, first_validation_error
 from modelshare.fsutil import write_file_durably
@@ -181,6 +173,21 @@ class Verification:
         """The differences in one line, e.g. ``model.skops modified, notes.txt extra``."""
         return ", ".join(f"{path} {status}" for path, status in self.problems())
 
+    def require_match(self, outcome: str, *, name: str | None = None) -> None:
+        """Refuse, in one line ending with ``outcome``, a folder that differs from its
+        manifest; ``name`` is how the message calls it (default: the folder's path).
+
+        Example:
+            >>> verify_folder(Path("releases/penguin-species")).require_match("nothing was signed")
+            Traceback (most recent call last):
+            ...
+            modelshare.errors.ModelshareError: releases/penguin-species does not match its ...
+        """
+        if not self.ok:
+            raise ModelshareError(
+                f"{name or self.folder} does not match its manifest: {self.describe()}; {outcome}"
+            )
+
     def as_dict(self) -> dict[str, Any]:
         """The verification as plain data, for ``--json`` output."""
         return {
@@ -272,6 +279,15 @@ def _progress(total: int, description: str) -> Iterator[Advance]:
     if total < PROGRESS_THRESHOLD or not console.is_terminal:
         yield _ignore
         return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

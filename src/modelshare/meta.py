@@ -22,6 +22,7 @@ from modelshare.record import (
     PROVENANCE_FIELDS,
     RELEASE_FIELDS,
     HumanFacts,
+    Provenance,
     SplitRecord,
 )
 
@@ -32,15 +33,10 @@ class _Meta(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class TrainingDataMeta(_Meta):
-    """Provenance of the training data."""
+class TrainingDataMeta(Provenance):
+    """Provenance of the training data; its name defaults to the training file's."""
 
-    name: str | None = None
-    source: str | None = None
-    license: str | None = None
-    owner: str | None = None
-    collection: str | None = None
-    consent: str | None = None
+    name: str | None = None  # type: ignore[assignment]
 
 
 class DeclaredStep(_Meta):
@@ -87,6 +83,7 @@ class ReleaseMeta(_Meta):
                 split.method,
                 test_size=split.test_size,
                 random_state=split.random_state,
+                time_column=split.time_column,
                 **split.details,
             )
         for step in self.preprocessing:
@@ -178,6 +175,8 @@ def init_template(name: str) -> str:
     parts.append(
         "\n# How the data was split (e.g. stratified hold-out, 5-fold cross-validation).\n"
         "split:\n  method:\n  test_size:\n  random_state:\n"
+        "  # the column holding each row's time, if evaluation rows must be later than training\n"
+        "  time_column:\n"
         "\n# Preprocessing done outside the model, e.g. outlier filters:\n"
         "# - kind: outlier filter\n#   method: rows with body mass beyond 3 IQR removed\n"
         "#   columns: [body_mass_g]\n#   rows_removed: 2\npreprocessing: []\n"

@@ -21,6 +21,15 @@ SCHEMA_VERSION = "1.0"
 RECORD_FILE = "modelshare.json"
 """Where a release keeps its record."""
 
+CARD_FILE = "README.md"
+"""Where a release keeps its model card."""
+
+REQUIREMENTS_FILE = "requirements.txt"
+"""Where a release pins the packages its model needs."""
+
+EXAMPLE_PATH = "examples/predict.py"
+"""Where a release keeps its runnable example."""
+
 RELEASE_FIELDS: dict[str, str] = {
     "license": "the model license, as a Hub license id (e.g. mit, apache-2.0)",
     "authors": "who developed the model",
@@ -366,7 +375,7 @@ class ReleaseRecord(_Model):
         None, description="leakage checks run at save time: [] when they found nothing"
     )
     environment: Environment
-    example: str = Field("examples/predict.py", description="runnable example, tested at save")
+    example: str = Field(EXAMPLE_PATH, description="runnable example, tested at save")
     waive: dict[str, str] = Field(
         default_factory=dict, description="checklist item id -> why it does not apply"
     )

@@ -24,29 +24,32 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import ValidationError
 
 from modelshare import __version__
 from modelshare.bundle import Bundle
-from modelshare.card.render import render_card, slug
+from modelshare.card.markdown import slug
+from modelshare.card.render import render_card
 from modelshare.data import as_target, check_same_length, dataset_facts
 from modelshare.distribution import OODChoice, ProfiledData, write_distribution
 from modelshare.environment import capture_environment, requirements_txt
-from modelshare.errors import ModelshareError, first_validation_error
+from modelshare.errors import ModelshareError, validation_as_error
 from modelshare.evaluate.fairness import MIN_GROUP_SIZE, GroupReport, group_report
 from modelshare.evaluate.figures import draw_figures
 from modelshare.evaluate.leakage import LabelledRows, find_leakage
 from modelshare.evaluate.metrics import Scores, score_model
 from modelshare.evaluate.uncertainty import with_intervals
-from modelshare.examples import EXAMPLE_PATH, example_rows, run_example
+from modelshare.examples import example_rows, run_example
 from modelshare.fsutil import atomic_directory, ensure_free_target
 from modelshare.manifest import write_manifest
 from modelshare.models import CONVERT_HINT, adapter_for
 from modelshare.models.base import ModelAdapter
 from modelshare.models.training import optimizer_facts
 from modelshare.record import (
+    CARD_FILE,
+    EXAMPLE_PATH,
     HUMAN_FACT_FIELDS,
     RECORD_FILE,
+    REQUIREMENTS_FILE,
     Bootstrap,
     DatasetFacts,
     EvaluationResult,
@@ -64,8 +67,6 @@ from modelshare.shift.ood import TPR
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
-CARD_FILE = "README.md"
-REQUIREMENTS_FILE = "requirements.txt"
 
 
 def validate_name(name: str) -> str:
@@ -225,7 +226,7 @@ class Release:
             >>> rel.split("stratified hold-out", test_size=0.2, random_state=0, stratify="species")
             >>> rel.split("by date", time_column="date")
         """
-        try:
+        with validation_as_error("split()"):
             self._split = SplitRecord(
                 method=method,
                 test_size=test_size,
@@ -233,8 +234,6 @@ class Release:
                 time_column=time_column,
                 details=details,
             )
-        except ValidationError as error:
-            raise ModelshareError(f"split(): {first_validation_error(error)}") from error
         return self
 
     def add_step(
@@ -301,7 +300,7 @@ class Release:
             >>> rel.training(optimizer=optimizer, epochs=20, batch_size=32, seed=0,
             ...              early_stopping="patience 3 on validation loss", loss="cross-entropy")
         """
-        try:
+        with validation_as_error("training()"):
             self._procedure = TrainingFacts(
                 optimizer=optimizer_facts(optimizer) if optimizer is not None else None,
                 epochs=epochs,
@@ -310,8 +309,6 @@ class Release:
                 seed=seed,
                 details=details,
             )
-        except ValidationError as error:
-            raise ModelshareError(f"training(): {first_validation_error(error)}") from error
         return self
 
     def evaluate(
@@ -369,10 +366,8 @@ class Release:
         Example:
             >>> rel.bootstrap(resamples=2000, confidence=0.9, seed=7)
         """
-        try:
+        with validation_as_error("bootstrap()"):
             self._bootstrap = Bootstrap(resamples=resamples, confidence=confidence, seed=seed)
-        except ValidationError as error:
-            raise ModelshareError(f"bootstrap(): {first_validation_error(error)}") from error
         return self
 
     def ood_calibration(self, *, dataset: str | None = None, tpr: float = TPR) -> Release:
@@ -534,7 +529,7 @@ class Release:
             seeds = {"training": self._procedure.seed, **seeds}
         if self._split is not None and self._split.random_state is not None:
             seeds = {"split": self._split.random_state, **seeds}
-        try:
+        with validation_as_error("invalid release"):
             return ReleaseRecord(
                 modelshare_version=__version__,
                 created_at=datetime.now(timezone.utc),
@@ -555,8 +550,6 @@ class Release:
                 environment=capture_environment(adapter.modules(), seeds, cwd=Path.cwd()),
                 waive=self.waivers,
             )
-        except ValidationError as error:
-            raise ModelshareError(f"invalid release: {first_validation_error(error)}") from error
 
 
 def _check_labels(classes: Any, y: pd.Series, dataset: str) -> None:

@@ -139,11 +139,7 @@ def sign_release(
         'model.sig'
     """
     folder, private_key = Path(folder), Path(private_key)
-    verification = verify_folder(folder)
-    if not verification.ok:
-        raise ModelshareError(
-            f"{folder} does not match its manifest: {verification.describe()}; nothing was signed"
-        )
+    verify_folder(folder).require_match("nothing was signed")
     check_private_key(private_key, password)
     signing, hashing = _library("signing"), _library("hashing")
     config = signing.Config().use_elliptic_key_signer(
@@ -216,7 +212,7 @@ def verify_signature(
 
 def signature_check(public_key: str | Path, *, name: str) -> Callable[[Path], None]:
     """A check that a pulled copy of ``name`` is signed by ``public_key``, for
-    ``pull(accept=...)``; the key is loaded once, before anything is downloaded.
+    ``pull(accept=...)``; the key itself is checked first, before anything is downloaded.
 
     Example:
         >>> check = signature_check(Path("pub.pem"), name="penguin-species@1.0.0")

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from modelshare.audit.hub_metadata import front_matter_lines, split_lines
 from modelshare.card.placeholders import MARKER
 
 PLACEHOLDER = re.compile(
@@ -246,33 +247,19 @@ def normalize_heading(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())
 
 
-def split_lines(text: str) -> list[str]:
-    """The lines of a text without a byte-order mark, whatever its line endings.
-
-    Example:
-        >>> split_lines("\\ufeffa\\r\\nb\\rc")
-        ['a', 'b', 'c']
-    """
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-
-
 def front_matter_end(lines: list[str]) -> int:
     """The index of the first line after the YAML front matter (0 when there is none).
 
-    As :func:`~modelshare.audit.hub_metadata.parse_front_matter` reads it: the first non-blank
-    line is ``---`` and the block closes at the next ``---``; one never closed is no block.
+    The block is found as :func:`~modelshare.audit.hub_metadata.parse_front_matter` finds it;
+    one never closed is no block.
 
     Example:
         >>> front_matter_end(["---", "license: mit", "---", "# Card"])
         3
     """
-    opening = next((index for index, line in enumerate(lines) if line.strip()), None)
-    if opening is None or lines[opening].strip() != "---":
-        return 0
-    for index in range(opening + 1, len(lines)):
-        if lines[index].rstrip() == "---":
-            return index + 1
-    return 0
+    bounds = front_matter_lines(lines)
+    closing = bounds[1] if bounds else None
+    return 0 if closing is None else closing + 1
 
 
 def strip_comments(line: str, in_comment: bool) -> tuple[str, bool]:

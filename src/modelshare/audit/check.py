@@ -27,9 +27,14 @@ from modelshare.audit.card_evidence import (
     published_contact_removed,
 )
 from modelshare.audit.checklist import ITEMS, ITEMS_BY_ID, Assessment
-from modelshare.audit.hub_metadata import parse_front_matter, validate_card_text
+from modelshare.audit.hub_metadata import (
+    FrontMatter,
+    parse_front_matter,
+    shorten,
+    validate_front_matter,
+)
 from modelshare.audit.people import PeopleEvidence
-from modelshare.audit.pii import PiiFinding, find_personal_data, scan_files
+from modelshare.audit.pii import SNIFF_BYTES, PiiFinding, find_personal_data, scan_files
 from modelshare.audit.record_evidence import (
     assess_record,
     detect_record_people,
@@ -37,12 +42,10 @@ from modelshare.audit.record_evidence import (
 )
 from modelshare.audit.report import CheckReport, ItemResult, People, Problem
 from modelshare.audit.risks import RISK_IDS, assess_risks
-from modelshare.errors import UsageError
+from modelshare.errors import UsageError, first_validation_error
 from modelshare.record import RECORD_FILE, ReleaseRecord
 
 CARD_FILE = "README.md"
-SNIFF_BYTES = 8192
-MAX_SHOWN_CHARS = 60
 
 
 def check_path(path: str | Path, strict: bool = False) -> CheckReport:
@@ -103,11 +106,9 @@ def load_record(path: Path) -> ReleaseRecord:
     try:
         return ReleaseRecord.model_validate_json(path.read_bytes())
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "the file"
         more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
         raise UsageError(
-            f"{path} is not a valid release record: {where}: {first['msg']}{more}"
+            f"{path} is not a valid release record: {first_validation_error(error)}{more}"
         ) from error
 
 
@@ -120,6 +121,7 @@ def audit_record(record: ReleaseRecord, folder: Path, strict: bool = False) -> C
     """
     card_file = folder / CARD_FILE
     card_text = read_card_text(card_file) if card_file.is_file() else None
+    front = parse_front_matter(card_text) if card_text is not None else None
     people = detect_record_people(record)
     items = item_results(assess_record(record, folder, people), record.waive, record_fix=True)
     pii = _declared_contact_removed(scan_files(folder), folder, record)
@@ -132,7 +134,7 @@ def audit_record(record: ReleaseRecord, folder: Path, strict: bool = False) -> C
         strict=strict,
         items=items,
         risks=assess_risks(inputs, record.waive),
-        problems=metadata_problems(card_text) + waiver_problems(record.waive),
+        problems=metadata_problems(front) + waiver_problems(record.waive),
         people=_people(people),
     )
 
@@ -162,7 +164,7 @@ def audit_card(
         strict=strict,
         items=items,
         risks=assess_risks(inputs, {}),
-        problems=metadata_problems(card.text),
+        problems=metadata_problems(front),
         people=_people(people),
     )
 
@@ -199,14 +201,14 @@ def item_results(
     return results
 
 
-def metadata_problems(card_text: str | None) -> list[Problem]:
-    """The card's Hub metadata problems as report problems (none without a card).
+def metadata_problems(front: FrontMatter | None) -> list[Problem]:
+    """The Hub metadata problems of a card's front matter as report problems (none without a card).
 
     Example:
-        >>> [p.key for p in metadata_problems("---\\nlicense: MIT\\n---\\n")]
+        >>> [p.key for p in metadata_problems(parse_front_matter("---\\nlicense: MIT\\n---\\n"))]
         ['license']
     """
-    if card_text is None:
+    if front is None:
         return []
     return [
         Problem(
@@ -218,7 +220,7 @@ def metadata_problems(card_text: str | None) -> list[Problem]:
             line=problem.line,
             column=problem.column,
         )
-        for problem in validate_card_text(card_text)
+        for problem in validate_front_matter(front)
     ]
 
 
@@ -240,7 +242,7 @@ def waiver_problems(waivers: Mapping[str, str]) -> list[Problem]:
             Problem(
                 source="waive",
                 key=key,
-                value=_shorten(reason),
+                value=shorten(reason),
                 message=f"waive: {key!r} is no checklist item or risk id; {hint}",
                 severity="warning",
             )
@@ -271,8 +273,3 @@ def _declared_contact_removed(
         return any(value in line for value in declared)
 
     return [finding for finding in findings if not (declared and published(finding))]
-
-
-def _shorten(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_SHOWN_CHARS else text[: MAX_SHOWN_CHARS - 1] + "…"

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
+from modelshare.card.placeholders import how_to_give
+
 Status = Literal["present", "partial", "missing", "waived", "not applicable"]
 STATUSES: tuple[Status, ...] = ("present", "partial", "missing", "waived", "not applicable")
 MET: frozenset[str] = frozenset({"present", "partial", "waived", "not applicable"})
@@ -210,15 +212,9 @@ class ChecklistItem:
         return re.compile(self.keywords) if self.keywords else None
 
 
-def _describe_fix(field: str) -> str:
-    return f"Add it under `describe:` in modelshare.yaml or with `Release.describe({field}=...)`."
-
-
-def _provenance_fix(field: str) -> str:
-    return (
-        "Add it under `training_data:` in modelshare.yaml or with "
-        f"`Release.training_data(..., {field}=...)`."
-    )
+def _give_fix(field: str) -> str:
+    """The fix for a missing human fact: where to give it (``describe.citation``…)."""
+    return how_to_give(field) + "."
 
 
 _PIPELINE_STEP_FIX = (
@@ -256,7 +252,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         title="Training data: how it was collected",
         required=True,
         fix="Say in the training data section how, when and by whom the data was collected.",
-        record_fix=_provenance_fix("collection"),
+        record_fix=_give_fix("training_data.collection"),
         headings=Topic(
             ("data collection", "collection process", "data source", "provenance", "=source")
         ),
@@ -271,7 +267,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         required=True,
         fix="Name who owns the training data and its license or terms of use "
         "(an SPDX id such as CC-BY-4.0).",
-        record_fix=_provenance_fix("license") + " Give `owner=` too.",
+        record_fix=_give_fix("training_data.license") + " Give `owner=` too.",
         headings=Topic(
             (
                 "data license",
@@ -560,7 +556,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         required=True,
         fix="Add an 'Ethical considerations' section: who is affected, possible harms and "
         "misuse, sensitive data.",
-        record_fix=_describe_fix("ethical_considerations"),
+        record_fix=_give_fix("describe.ethical_considerations"),
         headings=ETHICS,
         keywords=r"\b(?:ethic(?:s|al)|harms?|harmful|societal|dual[- ]use|accountability)\b",
     ),
@@ -598,7 +594,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         required=True,
         fix="Add a 'Contact' section: where to send questions and reports "
         "(an e-mail address or an issue tracker).",
-        record_fix="Add `contact:` to modelshare.yaml or pass `Release(..., contact=...)`.",
+        record_fix=_give_fix("contact"),
         headings=Topic(
             (
                 "contact",
@@ -617,7 +613,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         title="Acknowledgments",
         required=False,
         fix="Thank the people, funders and data providers behind the model.",
-        record_fix=_describe_fix("acknowledgments"),
+        record_fix=_give_fix("describe.acknowledgments"),
         headings=Topic(
             (
                 "acknowledgment",
@@ -658,7 +654,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         required=True,
         fix="Set `license:` in the card's YAML metadata to a Hub license id "
         "(e.g. mit, apache-2.0).",
-        record_fix="Add `license:` to modelshare.yaml or pass `Release(..., license=...)`.",
+        record_fix=_give_fix("license"),
         headings=Topic(
             (
                 "=license",
@@ -676,7 +672,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         title="Intended uses",
         required=True,
         fix="Add an 'Intended uses' section: what the model is for and who should use it.",
-        record_fix=_describe_fix("intended_use"),
+        record_fix=_give_fix("describe.intended_use"),
         headings=Topic(
             (
                 "intended use",
@@ -700,7 +696,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         required=True,
         fix="Add an 'Out-of-scope uses' section: uses the model must not be put to and where "
         "it will not work.",
-        record_fix=_describe_fix("out_of_scope"),
+        record_fix=_give_fix("describe.out_of_scope"),
         headings=Topic(
             (
                 "out of scope",
@@ -722,7 +718,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         required=True,
         fix="Add a 'Limitations' section: known failure modes, data the model was not "
         "trained on, biases.",
-        record_fix=_describe_fix("limitations"),
+        record_fix=_give_fix("describe.limitations"),
         headings=Topic(
             ("limitation", "caveats", "known issues", "failure modes", "weaknesses", "=risks")
         ),
@@ -735,7 +731,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         title="Citation",
         required=False,
         fix="Say how to cite the model (a BibTeX entry or a reference).",
-        record_fix=_describe_fix("citation"),
+        record_fix=_give_fix("describe.citation"),
         headings=Topic(("citation", "=cite", "how to cite", "bibtex", "reference", "citing")),
         keywords=r"@\w+\s*\{|\bbibtex\b|\bdoi\.org\b|\bdoi:\s*10\.|\barxiv\b",
     ),

@@ -29,12 +29,16 @@ from huggingface_hub.utils import HFValidationError, validate_repo_id
 __all__ = [
     "FrontMatter",
     "MetadataProblem",
+    "front_matter_lines",
     "hub_languages",
     "hub_libraries",
     "hub_licenses",
     "hub_pipeline_tags",
     "parse_front_matter",
+    "shorten",
+    "split_lines",
     "validate_card_text",
+    "validate_front_matter",
     "validate_metadata",
 ]
 
@@ -162,6 +166,33 @@ def _bibliographic_codes() -> dict[str, str]:
 # --- Reading the block ---------------------------------------------------------------------
 
 
+def split_lines(text: str) -> list[str]:
+    """The lines of a text without a byte-order mark, whatever its line endings.
+
+    Example:
+        >>> split_lines("\\ufeffa\\r\\nb\\rc")
+        ['a', 'b', 'c']
+    """
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def front_matter_lines(lines: list[str]) -> tuple[int, int | None] | None:
+    """Where the ``---`` lines of the YAML front matter are: (opening, closing) indices.
+
+    The first non-blank line must be ``---`` (else ``None``: no block); the block closes at the
+    next ``---``, and ``closing`` is ``None`` when it never does.
+
+    Example:
+        >>> front_matter_lines(["", "---", "license: mit", "---", "# Card"])
+        (1, 3)
+    """
+    opening = next((index for index, line in enumerate(lines) if line.strip()), None)
+    if opening is None or lines[opening].strip() != "---":
+        return None
+    closing = next((i for i in range(opening + 1, len(lines)) if lines[i].rstrip() == "---"), None)
+    return opening, closing
+
+
 def parse_front_matter(text: str) -> FrontMatter:
     """Read the ``---`` delimited YAML block at the top of a card; never raises.
 
@@ -173,12 +204,12 @@ def parse_front_matter(text: str) -> FrontMatter:
         >>> front.metadata, front.problems[0].line, front.problems[0].column
         ({}, 3, 12)
     """
-    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    opening = next((index for index, line in enumerate(lines) if line.strip()), None)
-    if opening is None or lines[opening].strip() != "---":
+    lines = split_lines(text)
+    bounds = front_matter_lines(lines)
+    if bounds is None:
         return FrontMatter(metadata={})
+    opening, closing = bounds
     start_line = opening + 2
-    closing = next((i for i in range(opening + 1, len(lines)) if lines[i].rstrip() == "---"), None)
     if closing is None:
         message = (
             f"the metadata block opened at line {opening + 1} is never closed: "
@@ -300,7 +331,17 @@ def validate_card_text(text: str) -> list[MetadataProblem]:
         >>> [(p.key, p.line) for p in validate_card_text(card)]
         [('pipeline_tag', 3)]
     """
-    front = parse_front_matter(text)
+    return validate_front_matter(parse_front_matter(text))
+
+
+def validate_front_matter(front: FrontMatter) -> list[MetadataProblem]:
+    """Check a card's parsed metadata block: :func:`validate_card_text` without reading it again.
+
+    Example:
+        >>> front = parse_front_matter("---\\nlicense: MIT\\n---\\n")
+        >>> [p.line for p in validate_front_matter(front)]
+        [2]
+    """
     located = (
         replace(problem, line=_line_of(problem.key, front.key_lines))
         for problem in validate_metadata(front.metadata)
@@ -632,7 +673,7 @@ def _closest(value: str, choices: frozenset[str]) -> str | None:
 
 def _q(text: str) -> str:
     """Quote a value for a message, shortened to :data:`MAX_VALUE_CHARS`."""
-    return repr(_shorten(text))
+    return repr(shorten(text))
 
 
 def _use(suggestion: str | None) -> str | None:
@@ -662,10 +703,16 @@ def _describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"a {type(value).__name__} ({_shorten(str(value))})"
+    return f"a {type(value).__name__} ({shorten(str(value))})"
 
 
-def _shorten(text: str) -> str:
+def shorten(text: str) -> str:
+    """Whitespace collapsed, cut to :data:`MAX_VALUE_CHARS` with an ellipsis.
+
+    Example:
+        >>> shorten("a  b\\n" + "c" * 80)[-3:]
+        'cc…'
+    """
     text = " ".join(text.split())
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
@@ -675,7 +722,7 @@ def _show(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return str(value).lower()
-    return _shorten(value if isinstance(value, str) else repr(value))
+    return shorten(value if isinstance(value, str) else repr(value))
 
 
 def _problem(

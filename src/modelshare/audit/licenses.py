@@ -17,11 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
 from modelshare.audit.hub_metadata import hub_licenses
-
-Level = Literal["block", "warn"]
+from modelshare.audit.report import Level
 
 LICENSE_IN_TEXT = re.compile(
     r"\bcc[- ]?by(?:[- ](?:nc|nd|sa))*(?:[- ]\d\.\d)?\b|\bcc0(?:[- ]1\.0)?\b|\bodbl(?:[- ]1\.0)?\b"

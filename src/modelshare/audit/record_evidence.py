@@ -197,12 +197,7 @@ def _is_filter(step: PreprocessingStep) -> bool:
 
 
 def _outliers(release: ReleaseFolder) -> Assessment:
-    steps = _steps(
-        release,
-        lambda step: (
-            "outlier" in step.kind or "filter" in step.kind or step.rows_removed is not None
-        ),
-    )
+    steps = _steps(release, _is_filter)
     if steps:
         return Assessment("present", "; ".join(steps))
     return Assessment("partial", "no outlier filter among the preprocessing steps")

@@ -1,4 +1,4 @@
-"""Small Markdown builders shared by the card sections.
+"""Small Markdown builders shared by the card sections, and the identifiers made of names.
 
 Example:
     >>> print(table(["Class", "Samples"], [["Adelie", 80]]))
@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -53,3 +54,13 @@ def human_size(size: int) -> str:
     while value >= 1024 and index < len(units) - 1:
         value, index = value / 1024, index + 1
     return f"{size} B" if index == 0 else f"{value:.1f} {units[index]}"
+
+
+def slug(text: str) -> str:
+    """A Hub-style identifier made of a free-text name; it also names a dataset's files.
+
+    Example:
+        >>> slug("Palmer penguins (2007–2009)")
+        'palmer-penguins-2007-2009'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "dataset"

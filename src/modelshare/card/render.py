@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import re
 from importlib.resources import files
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
@@ -25,7 +24,7 @@ from modelshare.card.evaluation import (
     leakage_section,
     metric_table,
 )
-from modelshare.card.markdown import human_size, table
+from modelshare.card.markdown import human_size, slug, table
 from modelshare.card.network import architecture_section, configuration_section, training_section
 from modelshare.card.placeholders import fact_or_placeholder
 from modelshare.record import DatasetFacts, EvaluationResult, ModelFacts, ReleaseRecord
@@ -45,16 +44,6 @@ LOADED_WITH = {
     ),
 }
 """How each framework's example loads the model, as the card says it."""
-
-
-def slug(text: str) -> str:
-    """A Hub-style identifier made of a free-text name.
-
-    Example:
-        >>> slug("Palmer penguins (2007–2009)")
-        'palmer-penguins-2007-2009'
-    """
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "dataset"
 
 
 def card_data(record: ReleaseRecord) -> ModelCardData:

@@ -85,7 +85,9 @@ def quickstart(
 def init(
     path: Annotated[Path, typer.Argument(help="File to write.")] = Path("modelshare.yaml"),
     name: Annotated[str, typer.Option(help="Release name to put in the file.")] = "my-model",
-    overwrite: OverwriteOption = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace the file if it exists.")
+    ] = False,
 ) -> None:
     """Write a commented modelshare.yaml naming every human fact a release needs."""
     from modelshare.meta import init_template

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,6 +22,10 @@ from modelshare.cli.app import (
     print_verification,
 )
 from modelshare.errors import UsageError
+
+if TYPE_CHECKING:
+    from modelshare.evaluate.claims import ClaimsReport
+    from modelshare.evaluate.reproduce import ReleaseVerification
 
 
 @app.command()
@@ -69,7 +73,7 @@ def verify(
         raise typer.Exit(1)
 
 
-def print_release_verification(result: Any) -> None:
+def print_release_verification(result: ReleaseVerification) -> None:
     """The manifest verdict, then each step, the environment and the claims, one per line."""
     print_verification(result.manifest)
     if not result.manifest.ok:
@@ -93,7 +97,7 @@ def print_release_verification(result: Any) -> None:
         print_claims(result.claims)
 
 
-def print_claims(claims: Any) -> None:
+def print_claims(claims: ClaimsReport) -> None:
     """A summary line, then every claim: reproduced, not reproduced or not measured."""
     rows = (
         "the rows the claims were measured on"

@@ -190,7 +190,7 @@ def ood_command(
     if target is not None and target.name in rows.columns:
         rows = rows.drop(columns=[target.name])
     note = detector.model_note()
-    scores = detector.score(rows, use_model=note is None)
+    scores = detector.score(rows)
     if out_file is not None:
         scores.to_csv(out_file, index_label="row")
     flagged = scores[scores["flag"]]

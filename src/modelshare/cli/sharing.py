@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,7 @@ from modelshare.cli.app import (
     JsonOption,
     OverwriteOption,
     PasswordEnvOption,
+    PublicKeyOption,
     ReferenceArgument,
     app,
     err,
@@ -25,8 +26,11 @@ from modelshare.cli.app import (
 )
 from modelshare.errors import UsageError
 
+if TYPE_CHECKING:
+    from modelshare.hubs.publishing import Publish
 
-def _publish_target(to: str, repo: str | None, private: bool) -> Any:
+
+def _publish_target(to: str, repo: str | None, private: bool) -> Publish:
     """The publish function of the chosen destination."""
     if to == "local":
         if repo is not None or private:
@@ -181,10 +185,7 @@ def pull(
         bool,
         typer.Option("--require-signature", help="Refuse a release not signed by --public-key."),
     ] = False,
-    public_key: Annotated[
-        Path | None,
-        typer.Option("--public-key", help="The PEM key the release must be signed with."),
-    ] = None,
+    public_key: PublicKeyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Copy a published release from the local registry or the Hub, checking every file's

@@ -102,16 +102,6 @@ class GroupReport:
         }
 
 
-def group_metrics_for(kind: Kind) -> dict[str, GroupMetricFunction]:
-    """The metrics computed per group for a kind of task, by name.
-
-    Example:
-        >>> list(group_metrics_for("regression"))
-        ['mae', 'r_squared']
-    """
-    return _GROUP_METRICS[kind]
-
-
 def group_report(
     predictions: Predictions,
     sensitive_features: Any,
@@ -205,7 +195,7 @@ def metric_frame(
         0.9
     """
     return fm.MetricFrame(
-        metrics=group_metrics_for(kind),
+        metrics=_GROUP_METRICS[kind],
         y_true=y_true,
         y_pred=y_pred,
         sensitive_features=groups.rename("group").reset_index(drop=True),

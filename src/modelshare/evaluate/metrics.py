@@ -23,6 +23,7 @@ import pandas as pd
 from sklearn import metrics as skm
 from sklearn.utils.multiclass import unique_labels
 
+from modelshare.data import first_line
 from modelshare.errors import ModelshareError
 from modelshare.record import Metric
 
@@ -299,8 +300,7 @@ def _call_model(method: Callable[[Any], Any], X: Any, dataset: str) -> np.ndarra
 
 def _short_reason(exc: Exception) -> str:
     """The first line of an exception's message, at most 160 characters."""
-    lines = str(exc).strip().splitlines()
-    reason = lines[0].strip().rstrip(".") if lines else type(exc).__name__
+    reason = first_line(exc).strip().rstrip(".")
     return reason if len(reason) <= 160 else reason[:157] + "..."
 
 
@@ -372,7 +372,8 @@ def _multiclass_metrics(predictions: Predictions) -> list[Metric]:
         )
     ]
     classes = predictions.classes or []
-    top_k_defined = len(classes) > TOP_K and set(np.unique(y)) <= set(classes)
+    present = set(np.unique(y))
+    top_k_defined = len(classes) > TOP_K and present <= set(classes)
     if predictions.probabilities is not None and predictions.has_model_classes:
         metrics.append(
             ROC_AUC_OVR.with_value(
@@ -384,7 +385,6 @@ def _multiclass_metrics(predictions: Predictions) -> list[Metric]:
         metrics.append(
             TOP_K_ACCURACY.with_value(skm.top_k_accuracy_score(y, scores, k=TOP_K, labels=classes))
         )
-    present = set(np.unique(y))
     metrics += [
         CLASS_RECALL.of_class(label).with_value(
             skm.recall_score(y, y_pred, labels=[label], average="macro", zero_division=0)

@@ -12,15 +12,17 @@ Example:
 
 from __future__ import annotations
 
+import io
 import math
-import os
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn import metrics as skm
+
+from modelshare.evaluate.metrics import CALIBRATION_BINS
+from modelshare.fsutil import write_file_durably
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -88,7 +90,11 @@ def precision_recall_png(truth: np.ndarray, scores: np.ndarray, path: Path, titl
 
 
 def calibration_png(
-    truth: np.ndarray, probabilities: np.ndarray, path: Path, title: str, n_bins: int = 10
+    truth: np.ndarray,
+    probabilities: np.ndarray,
+    path: Path,
+    title: str,
+    n_bins: int = CALIBRATION_BINS,
 ) -> Path:
     """Draw the calibration curve: observed positive share per bin of predicted probability.
 
@@ -175,9 +181,12 @@ def _curve_axes(title: str, x_label: str, y_label: str) -> tuple[Figure, Axes]:
 
 
 def _save(figure: Figure, path: Path) -> Path:
-    """Write a figure as a PNG at ``path``, atomically."""
+    """Write a figure as a PNG at ``path``, atomically; parent folders are created."""
     path = Path(path)
-    _write_atomically(path, lambda file: figure.savefig(file, format="png", dpi=DPI))
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=DPI)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_file_durably(path, png.getvalue())
     return path
 
 
@@ -208,16 +217,3 @@ def _annotate_counts(axes: Axes, matrix: list[list[int]], fontsize: int) -> None
 def _shorten(label: str) -> str:
     """``label``, cut to :data:`MAX_LABEL_CHARS` characters with an ellipsis when longer."""
     return label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1] + "…"
-
-
-def _write_atomically(path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Write ``path`` through a temporary file beside it, renamed into place when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with temporary.open("xb") as file:
-            write(file)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise

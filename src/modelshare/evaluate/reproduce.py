@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from packaging.requirements import InvalidRequirement, Requirement
 
 from modelshare.errors import ModelshareError
-from modelshare.examples import EXAMPLE_PATH, example_outcome, start_example
+from modelshare.examples import example_outcome, start_example
 from modelshare.manifest import Verification, verify_folder
+from modelshare.record import EXAMPLE_PATH, REQUIREMENTS_FILE
 
 if TYPE_CHECKING:
     from modelshare.bundle import Bundle
@@ -126,8 +127,6 @@ def verify_release(
         running.kill()
         running.communicate()
         raise
-    from modelshare.release import REQUIREMENTS_FILE
-
     return ReleaseVerification(
         manifest,
         Path(public_key) if public_key else None,
@@ -142,7 +141,6 @@ def _load_and_reproduce(
 ) -> tuple[Step, ClaimsReport | None]:
     """Load the model safely and, with data, check the claims against a new measurement."""
     from modelshare.bundle import Bundle
-    from modelshare.evaluate.claims import reproduce_claims
 
     bundle = Bundle.open(folder)
     model, loaded = _load(bundle)
@@ -150,6 +148,8 @@ def _load_and_reproduce(
         return loaded, None
     if model is None:
         raise ModelshareError(f"cannot re-run the evaluation: {loaded.detail}")
+    from modelshare.evaluate.claims import reproduce_claims
+
     return loaded, reproduce_claims(folder, bundle.record, model, *data, dataset=dataset)
 
 

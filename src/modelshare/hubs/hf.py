@@ -24,6 +24,7 @@ import glob
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -93,11 +94,6 @@ def parse_hub_reference(text: str) -> tuple[str, str]:
     return check_repo_id(repo), MAIN if revision == LATEST else revision
 
 
-def _describe(problems: list[tuple[str, str]]) -> str:
-    """``path status`` pairs in one line."""
-    return ", ".join(f"{path} {status}" for path, status in problems)
-
-
 class HuggingFaceHub:
     """The Hugging Face Hub at ``endpoint`` (default: ``HF_ENDPOINT`` or huggingface.co).
 
@@ -128,12 +124,7 @@ class HuggingFaceHub:
         manifest = read_manifest(source)
         record = read_release_record(source)
         check_repo_id(repo)
-        verification = verify_folder(source)
-        if not verification.ok:
-            raise ModelshareError(
-                f"{source} does not match its manifest: {verification.describe()}; "
-                "nothing was published"
-            )
+        verify_folder(source).require_match("nothing was published")
         api = self._api(require_token=True)
         location = f"{self.endpoint}/{repo}/tree/{record.version}"
         with self._translated_errors(repo, record.version):
@@ -190,14 +181,11 @@ class HuggingFaceHub:
             record = read_release_record(download)
             destination = Path(to or f"{record.name}-{record.version}")
             with atomic_directory(destination, overwrite=overwrite) as staging:
-                verification = copy_verified(download, staging)
-                problems = [pair for pair in verification.problems() if pair[1] != "extra"]
-                if problems:
-                    raise ModelshareError(
-                        f"{repo}@{revision} on {self.endpoint} does not match its manifest: "
-                        f"{_describe(problems)}; it was damaged or changed after "
-                        "publishing; nothing was pulled"
-                    )
+                listed_only = replace(copy_verified(download, staging), extra=())
+                listed_only.require_match(
+                    "it was damaged or changed after publishing; nothing was pulled",
+                    name=f"{repo}@{revision} on {self.endpoint}",
+                )
                 if accept is not None:
                     accept(staging)
         return destination

@@ -22,18 +22,15 @@ Example:
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
 from modelshare.errors import ModelshareError, UsageError
-from modelshare.fsutil import atomic_directory, fsync_directory, fsync_tree
+from modelshare.fsutil import atomic_directory, fsync_directory, fsync_tree, locked
 from modelshare.hubs.base import (
     LATEST,
     Accept,
@@ -45,7 +42,6 @@ from modelshare.hubs.base import (
 )
 from modelshare.manifest import (
     Manifest,
-    Verification,
     copy_verified,
     read_manifest,
     unsafe_path_reason,
@@ -87,32 +83,14 @@ def _is_entry(path: Path) -> bool:
 
 def _ordered_versions(folder: Path) -> list[str]:
     """The published versions of one name, oldest first: in PEP 440 order when every version
-    parses, otherwise in the order they were published."""
+    parses, otherwise in the order they were published; none when ``folder`` is no name."""
+    if not _is_entry(folder):
+        return []
     published = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if _is_entry(p)}
     try:
         return sorted(published, key=Version)
     except InvalidVersion:
         return sorted(published, key=lambda version: (published[version], version))
-
-
-@contextmanager
-def locked(lock_file: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``lock_file``; the system releases it if the process dies.
-
-    Example:
-        >>> with locked(Path("registry/penguin-species/.lock")):
-        ...     publish_one_version()
-    """
-    with open(lock_file, "ab") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        yield
-
-
-def _not_matching(folder: Path | str, verification: Verification, outcome: str) -> ModelshareError:
-    """The error for a folder whose files differ from its manifest."""
-    return ModelshareError(
-        f"{folder} does not match its manifest: {verification.describe()}; {outcome}"
-    )
 
 
 class LocalRegistry:
@@ -170,7 +148,7 @@ class LocalRegistry:
             return []
         summaries = []
         for folder in sorted(self.root.iterdir()):
-            versions = _ordered_versions(folder) if _is_entry(folder) else []
+            versions = _ordered_versions(folder)
             if versions:
                 summaries.append(ReleaseSummary(folder.name, tuple(versions), versions[-1]))
         return summaries
@@ -214,13 +192,10 @@ class LocalRegistry:
         source = self.root / reference.name / reference.version
         destination = Path(to) if to is not None else Path(f"{reference.name}-{reference.version}")
         with atomic_directory(destination, overwrite=overwrite) as staging:
-            verification = copy_verified(source, staging)
-            if not verification.ok:
-                raise _not_matching(
-                    f"{reference} in the local registry",
-                    verification,
-                    "it was damaged or tampered with after publishing; nothing was pulled",
-                )
+            copy_verified(source, staging).require_match(
+                "it was damaged or tampered with after publishing; nothing was pulled",
+                name=f"{reference} in the local registry",
+            )
             if accept is not None:
                 accept(staging)
         return destination
@@ -238,8 +213,7 @@ class LocalRegistry:
         _checked_part("name", name)
         if version != LATEST:
             _checked_part("version", version)
-        folder = self.root / name
-        versions = _ordered_versions(folder) if _is_entry(folder) else []
+        versions = _ordered_versions(self.root / name)
         if not versions:
             raise ModelshareError(
                 f"no release named {name!r} in the local registry ({self.root}); "
@@ -273,16 +247,12 @@ class LocalRegistry:
                 f"({', '.join(changed)} differ); published versions are immutable: "
                 "give this release a new version"
             )
-        verification = verify_folder(source)
-        if not verification.ok:
-            raise _not_matching(source, verification, "nothing was published")
+        verify_folder(source).require_match("nothing was published")
 
     def _copy_in(self, source: Path, target: Path) -> None:
         """Copy a release into the registry, verified and synced, then rename it into place."""
         with atomic_directory(target) as staging:
-            verification = copy_verified(source, staging)
-            if not verification.ok:
-                raise _not_matching(source, verification, "nothing was published")
+            copy_verified(source, staging).require_match("nothing was published")
             os.utime(staging)
             fsync_tree(staging)
         fsync_directory(target.parent)

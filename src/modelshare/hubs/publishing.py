@@ -26,9 +26,9 @@ from modelshare.errors import ModelshareError, UsageError
 from modelshare.fsutil import write_file_durably
 from modelshare.hubs.base import PublishedVersion
 from modelshare.manifest import SIGNATURE_FILES, copy_verified, write_manifest
+from modelshare.record import CARD_FILE
 from modelshare.signing import SIGNATURE_FILE, check_private_key, sign_release
 
-CARD_FILE = "README.md"
 FORCED_TAG = "Published with `--force`."
 _FRONT_MATTER = re.compile(r"\A---\r?\n.*?\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
@@ -99,12 +99,7 @@ def staged_copy(folder: Path) -> Iterator[Path]:
     """
     with tempfile.TemporaryDirectory(prefix="modelshare-publish-") as scratch:
         copy = Path(scratch) / folder.name
-        verification = copy_verified(folder, copy)
-        if not verification.ok:
-            raise ModelshareError(
-                f"{folder} does not match its manifest: {verification.describe()}; "
-                "nothing was published"
-            )
+        copy_verified(folder, copy).require_match("nothing was published")
         yield copy
 
 

@@ -1,6 +1,7 @@
 """What a ``torch.nn.Module`` is made of, read from the module itself, and how to run it.
 
-Shared by the PyTorch and transformers adapters; imported only when a model comes from torch.
+Shared by the PyTorch and transformers adapters (:class:`NetworkAdapter` is what they have in
+common); imported only when a model comes from torch.
 
 Example:
     >>> facts = summarize(model)
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import sys
+from abc import abstractmethod
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,8 +30,14 @@ import torch
 from safetensors import safe_open
 from torch import nn
 
+from modelshare.errors import ModelshareError
+from modelshare.models.base import ModelAdapter, Outputs, Task
+from modelshare.models.predictors import predictor_for
 from modelshare.preprocessing import json_safe
-from modelshare.record import ArchitectureFacts, BlockFacts, Hyperparameter
+from modelshare.record import ArchitectureFacts, BlockFacts, Hyperparameter, ModelFacts
+
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
 
 DROPOUT_LAYERS = (
     nn.Dropout,
@@ -40,6 +49,72 @@ DROPOUT_LAYERS = (
 )
 BATCH_ROWS = 256
 """Examples run through a network at once while evaluating."""
+SAMPLE_ROWS = 2
+"""Rows of the first data seen, kept to learn the shape of the model's outputs."""
+
+
+class NetworkAdapter(ModelAdapter):
+    """A network whose raw outputs a predictor reads: its task, the labels of its outputs in
+    order, and the first rows of data seen, which tell the predictor what the outputs are.
+
+    Subclasses turn rows of :meth:`features` into the model's inputs (:meth:`inputs`), run
+    the model on a batch of them (:meth:`forward`), and call :meth:`_keep_sample` on the
+    frames they make.
+
+    Example:
+        >>> adapter = PyTorchAdapter(net, task="classification", classes=["a", "b"])
+        >>> adapter.predictor().predict(adapter.features(torch.rand(4, 3)))[:2]
+        array(['b', 'a'], dtype='<U1')
+    """
+
+    def __init__(self, model: Any, task: Task, classes: Sequence[Any] | None) -> None:
+        super().__init__(model)
+        self._task = task
+        self.classes = list(classes) if classes is not None else None
+        self._sample: pd.DataFrame | None = None
+
+    @property
+    def task(self) -> Task:
+        return self._task
+
+    @abstractmethod
+    def inputs(self, frame: pd.DataFrame) -> Any:
+        """Rows from :meth:`features` in the model's input form (a tensor, a list of texts)."""
+
+    @abstractmethod
+    def forward(self, batch: Any) -> Any:
+        """The model's output for a batch of :meth:`inputs`."""
+
+    def predictor(self, predict: Callable[[Any], Any] | None = None) -> Any:
+        if predict is None:
+            outputs: Outputs = self._outputs
+        else:
+            outputs = predicted_outputs(self.model, predict, self.inputs)
+        return predictor_for(outputs, self.task, self.classes, self._sample_rows())
+
+    def dropout(self) -> dict[str, float]:
+        return dropout_layers(self.model)
+
+    def _outputs(self, frame: pd.DataFrame) -> np.ndarray:
+        return as_numpy(run_in_batches(self.model, self.inputs(frame), self.forward))
+
+    def _keep_sample(self, frame: pd.DataFrame) -> None:
+        if self._sample is None:
+            self._sample = frame.head(SAMPLE_ROWS)
+
+    def _sample_rows(self) -> pd.DataFrame:
+        if self._sample is None:
+            raise ModelshareError("give the model's data (training_data or evaluate) first")
+        return self._sample
+
+    def _saved_facts(self, folder: Path) -> ModelFacts:
+        """The facts, with the size of the weights and the configuration saved in ``folder``."""
+        return self.describe().model_copy(
+            update={
+                "size_bytes": (folder / WEIGHTS_FILE).stat().st_size,
+                "config": json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8")),
+            }
+        )
 
 
 def summarize(module: nn.Module, input_shape: list[int] | None = None) -> ArchitectureFacts:
@@ -159,7 +234,7 @@ def predicted_outputs(
     input form (``inputs_of``), runs under :func:`inference`, and its result becomes an array.
 
     Example:
-        >>> outputs = predicted_outputs(net, lambda x: net(x).argmax(1), adapter.to_tensor)
+        >>> outputs = predicted_outputs(net, lambda x: net(x).argmax(1), adapter.inputs)
         >>> outputs(frame)[:3]
         array([0, 2, 0])
     """

@@ -24,7 +24,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,37 +37,33 @@ from torch import nn
 
 from modelshare.data import as_frame
 from modelshare.errors import ModelshareError
-from modelshare.models.base import TABULAR_PIPELINE_TAGS, ModelAdapter, Task, check_task
+from modelshare.models.base import TABULAR_PIPELINE_TAGS, check_task
 from modelshare.models.networks import (
+    CONFIG_FILE,
+    WEIGHTS_FILE,
+    NetworkAdapter,
     as_numpy,
     config_hyperparameters,
     constructor_defaults,
-    dropout_layers,
     first_tensor,
     import_root,
     importable_class,
     inference,
     outline,
-    predicted_outputs,
-    run_in_batches,
     saved_shapes,
     summarize,
 )
-from modelshare.models.predictors import default_classes, predictor_for
+from modelshare.models.predictors import default_classes
 from modelshare.models.scripts import EXPECTED_FILE, pytorch_example
 from modelshare.preprocessing import qualified_name
 from modelshare.record import ModelFacts
 from modelshare.safety import safe_torch_load
 
-WEIGHTS_FILE = "model.safetensors"
-CONFIG_FILE = "config.json"
-SAMPLE_ROWS = 2
-"""Rows of the first data seen, kept to learn the shape of the model's outputs."""
 REASON_CHARS = 200
 """How much of torch's error an error message quotes."""
 
 
-class PyTorchAdapter(ModelAdapter):
+class PyTorchAdapter(NetworkAdapter):
     """A ``torch.nn.Module`` with its configuration, task and class labels.
 
     ``config`` is what rebuilds the module (``config.json``); it defaults to the init
@@ -88,23 +84,16 @@ class PyTorchAdapter(ModelAdapter):
     ) -> None:
         if not isinstance(module, nn.Module):
             raise ModelshareError(f"expected a torch.nn.Module, not {qualified_name(type(module))}")
-        super().__init__(module)
-        self._task = check_task(task, "PyTorch")
+        super().__init__(module, check_task(task, "PyTorch"), classes)
         self.hub_mixin = isinstance(module, PyTorchModelHubMixin)
         self.config = _config_of(module, config, self.hub_mixin)
         self.rebuildable = _rebuilds(module, self.config)
-        self.classes = list(classes) if classes is not None else None
         self._mixin_card = module.generate_model_card().data if self.hub_mixin else None
         if pipeline_tag is None and self._mixin_card is not None:
             pipeline_tag = self._mixin_card.pipeline_tag
         self._pipeline_tag = pipeline_tag
         self._input_shape: tuple[int, ...] | None = None
         self._columns: list[str] | None = None
-        self._sample: pd.DataFrame | None = None
-
-    @property
-    def task(self) -> Task:
-        return self._task
 
     # -- data ------------------------------------------------------------------------------
 
@@ -118,15 +107,14 @@ class PyTorchAdapter(ModelAdapter):
             frame = as_frame(array.reshape(len(array), -1))
             shape, columns = tuple(array.shape[1:]), None
         self._remember_layout(shape, columns)
-        if self._sample is None:
-            self._sample = frame.head(SAMPLE_ROWS)
+        self._keep_sample(frame)
         return frame
 
-    def to_tensor(self, frame: pd.DataFrame) -> torch.Tensor:
+    def inputs(self, frame: pd.DataFrame) -> torch.Tensor:
         """Rows from :meth:`features` as the model's input tensor, on the model's device.
 
         Example:
-            >>> adapter.to_tensor(adapter.features(torch.rand(5, 3, 32))).shape
+            >>> adapter.inputs(adapter.features(torch.rand(5, 3, 32))).shape
             torch.Size([5, 3, 32])
         """
         values = frame.to_numpy()
@@ -144,13 +132,8 @@ class PyTorchAdapter(ModelAdapter):
             tensor = tensor.to(parameter.dtype)
         return tensor.to(parameter.device)
 
-    def predictor(self, predict: Callable[[Any], Any] | None = None) -> Any:
-        outputs = (
-            self._outputs
-            if predict is None
-            else predicted_outputs(self.model, predict, self.to_tensor)
-        )
-        return predictor_for(outputs, self.task, self.classes, self._sample_rows())
+    def forward(self, batch: torch.Tensor) -> Any:
+        return self.model(batch)
 
     # -- facts -----------------------------------------------------------------------------
 
@@ -183,9 +166,6 @@ class PyTorchAdapter(ModelAdapter):
         needed = {"torch", "safetensors", own} | ({"huggingface_hub"} if self.hub_mixin else set())
         return needed - set(sys.stdlib_module_names) - {"__main__"}
 
-    def dropout(self) -> dict[str, float]:
-        return dropout_layers(self.model)
-
     def import_roots(self) -> list[Path]:
         if self._class_path() is None:
             return []
@@ -204,17 +184,12 @@ class PyTorchAdapter(ModelAdapter):
             (folder / CONFIG_FILE).write_text(
                 json.dumps(self.config, sort_keys=True, indent=2), encoding="utf-8"
             )
-        return self.describe().model_copy(
-            update={
-                "size_bytes": (folder / WEIGHTS_FILE).stat().st_size,
-                "config": json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8")),
-            }
-        )
+        return self._saved_facts(folder)
 
     def example(self, name: str, rows: pd.DataFrame, facts: ModelFacts, folder: Path) -> str:
         """Run the model on ``rows`` and record inputs and outputs in
         ``examples/expected.safetensors``; the script compares its own outputs with them."""
-        inputs = self.to_tensor(rows)
+        inputs = self.inputs(rows)
         with inference(self.model):
             returned = self.model(inputs)
         save_file(
@@ -239,14 +214,6 @@ class PyTorchAdapter(ModelAdapter):
         """Where the example imports the class from: only a class that a fresh process can
         import and that rebuilds the network from its configuration."""
         return importable_class(type(self.model)) if self.rebuildable else None
-
-    def _outputs(self, frame: pd.DataFrame) -> np.ndarray:
-        return as_numpy(run_in_batches(self.model, self.to_tensor(frame), self.model))
-
-    def _sample_rows(self) -> pd.DataFrame:
-        if self._sample is None:
-            raise ModelshareError("give the model's data (training_data or evaluate) first")
-        return self._sample
 
     def _resolved_classes(self) -> list[Any] | None:
         """The classes given, or ``0 … k-1`` for ``k`` scores per example."""

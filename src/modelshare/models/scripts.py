@@ -5,7 +5,7 @@ recorded at save time and compares its outputs with the recorded ones, which are
 ``examples/expected.safetensors`` beside it. ``Release.save`` runs it in a fresh process.
 
 Example:
-    >>> print(pytorch_example("seed-model", class_path="tests.seed_models.MyModel", ...))
+    >>> print(pytorch_example("seed-model", class_path="tests.seed.hub_model.MyModel", ...))
 """
 
 from __future__ import annotations

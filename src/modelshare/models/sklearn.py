@@ -22,7 +22,7 @@ import sys
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import skops.io
@@ -34,7 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 from modelshare.data import as_frame
 from modelshare.errors import ModelshareError
 from modelshare.examples import example_script
-from modelshare.models.base import TABULAR_PIPELINE_TAGS, ModelAdapter
+from modelshare.models.base import TABULAR_PIPELINE_TAGS, ModelAdapter, Task
 from modelshare.preprocessing import constructor_params, describe_preprocessing, qualified_name
 from modelshare.record import ModelFacts
 from modelshare.safety import is_pickle_content
@@ -54,7 +54,6 @@ FITTED_PARTS = ("transformers_", "estimators_", "estimator_", "best_estimator_",
 SKOPS_HINT = "save the model with skops: skops.io.dump(model, 'model.skops')"
 ZIP_MAGIC = b"PK\x03\x04"
 
-Task = Literal["classification", "regression"]
 MODEL_FILE = "model.skops"
 
 

@@ -16,9 +16,8 @@ Example:
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,25 +28,21 @@ import transformers
 from safetensors.torch import save_file
 
 from modelshare.errors import ModelshareError
-from modelshare.models.base import ModelAdapter, Task, check_task
+from modelshare.models.base import Task, check_task
 from modelshare.models.networks import (
-    as_numpy,
+    WEIGHTS_FILE,
+    NetworkAdapter,
     config_hyperparameters,
-    dropout_layers,
     outline,
-    predicted_outputs,
     run_in_batches,
     summarize,
 )
-from modelshare.models.predictors import predictor_for
 from modelshare.models.scripts import EXPECTED_FILE, transformers_example
 from modelshare.preprocessing import qualified_name
 from modelshare.record import Hyperparameter, ModelFacts, PreprocessingStep
 from modelshare.safety import safe_torch_load
 
-WEIGHTS_FILE = "model.safetensors"
 TEXT_COLUMN = "text"
-SAMPLE_ROWS = 2
 
 AUTO_CLASSES: tuple[tuple[str, str, str], ...] = (
     ("ForSequenceClassification", "AutoModelForSequenceClassification", "text-classification"),
@@ -95,7 +90,7 @@ def hub_id(name: str | None) -> str | None:
     return name
 
 
-class TransformersAdapter(ModelAdapter):
+class TransformersAdapter(NetworkAdapter):
     """A transformers model with the tokenizer (or processor) that turns texts into its inputs.
 
     ``task`` defaults from the head (``*ForSequenceClassification``: classification, or
@@ -123,36 +118,40 @@ class TransformersAdapter(ModelAdapter):
                 "a transformers release needs the tokenizer (or processor) that turns texts "
                 "into the model's inputs: pass tokenizer= to Release.model(...)"
             )
-        super().__init__(model)
+        task = check_task(task or _head_task(model), "transformers")
+        if classes is None and task == "classification":
+            classes = _label_names(model.config)
+        super().__init__(model, task, classes)
         self.tokenizer = tokenizer
         self.auto_class, self.pipeline_tag = auto_class_for(type(model).__name__)
-        self._task = check_task(task or _head_task(model), "transformers")
-        if classes is None and self._task == "classification":
-            classes = _label_names(model.config)
-        self.classes = list(classes) if classes is not None else None
         self.base_model = base_model or hub_id(model.config.name_or_path)
         self._column = TEXT_COLUMN
-        self._sample: pd.DataFrame | None = None
-
-    @property
-    def task(self) -> Task:
-        return self._task
 
     def features(self, X: Any) -> pd.DataFrame:
         """The texts as a one-column frame."""
         frame = _texts_frame(X)
         self._column = str(frame.columns[0])
-        if self._sample is None:
-            self._sample = frame.head(SAMPLE_ROWS)
+        self._keep_sample(frame)
         return frame
 
-    def predictor(self, predict: Callable[[Any], Any] | None = None) -> Any:
-        outputs = (
-            self._outputs if predict is None else predicted_outputs(self.model, predict, _texts_of)
-        )
-        if self._sample is None:
-            raise ModelshareError("give the model's data (training_data or evaluate) first")
-        return predictor_for(outputs, self.task, self.classes, self._sample)
+    def inputs(self, frame: pd.DataFrame) -> list[str]:
+        """The texts of rows from :meth:`features`.
+
+        Example:
+            >>> adapter.inputs(adapter.features(["a good film"]))
+            ['a good film']
+        """
+        return [str(text) for text in frame.iloc[:, 0]]
+
+    def forward(self, texts: list[str]) -> Any:
+        """The model's output for texts, tokenized as a batch.
+
+        Example:
+            >>> adapter.forward(["a good film"]).logits.shape
+            torch.Size([1, 2])
+        """
+        inputs = self.tokenizer(list(texts), padding=True, truncation=True, return_tensors="pt")
+        return self.model(**inputs.to(self.model.device))
 
     def describe(self) -> ModelFacts:
         cls, config = type(self.model), self.model.config
@@ -201,31 +200,22 @@ class TransformersAdapter(ModelAdapter):
             type(self.tokenizer).__module__.partition(".")[0],
         }
 
-    def dropout(self) -> dict[str, float]:
-        return dropout_layers(self.model)
-
     def save(self, folder: Path) -> ModelFacts:
         """``save_pretrained`` of the model (safetensors) and of the tokenizer."""
         with _progress_bars_hidden():
             self.model.save_pretrained(folder)
         self.tokenizer.save_pretrained(folder)
-        weights = folder / WEIGHTS_FILE
-        if not weights.is_file():
+        if not (folder / WEIGHTS_FILE).is_file():
             raise ModelshareError(
                 f"save_pretrained wrote no {WEIGHTS_FILE} (the model may be too large for one "
                 "file); modelshare releases hold the weights in one safetensors file"
             )
-        return self.describe().model_copy(
-            update={
-                "size_bytes": weights.stat().st_size,
-                "config": json.loads((folder / "config.json").read_text(encoding="utf-8")),
-            }
-        )
+        return self._saved_facts(folder)
 
     def example(self, name: str, rows: pd.DataFrame, facts: ModelFacts, folder: Path) -> str:
         """Run the model on the texts of ``rows`` and record its first output."""
-        texts = _texts_of(rows)
-        outputs = run_in_batches(self.model, texts, self._forward)
+        texts = self.inputs(rows)
+        outputs = run_in_batches(self.model, texts, self.forward)
         save_file({"outputs": outputs.contiguous()}, str(folder / "examples" / EXPECTED_FILE))
         return transformers_example(
             name,
@@ -234,13 +224,6 @@ class TransformersAdapter(ModelAdapter):
             prints_labels=self.pipeline_tag == "text-classification"
             and self.task == "classification",
         )
-
-    def _outputs(self, frame: pd.DataFrame) -> np.ndarray:
-        return as_numpy(run_in_batches(self.model, _texts_of(frame), self._forward))
-
-    def _forward(self, texts: list[str]) -> Any:
-        inputs = self.tokenizer(list(texts), padding=True, truncation=True, return_tensors="pt")
-        return self.model(**inputs.to(self.model.device))
 
 
 def load_pretrained(folder: Path, facts: ModelFacts, weights_format: str) -> Any:
@@ -330,7 +313,3 @@ def _texts_frame(X: Any) -> pd.DataFrame:
     if not all(isinstance(text, str) for text in frame.iloc[:, 0]):
         raise ModelshareError("a transformers text model reads texts: every value must be a string")
     return frame
-
-
-def _texts_of(frame: pd.DataFrame) -> list[str]:
-    return [str(text) for text in frame.iloc[:, 0]]

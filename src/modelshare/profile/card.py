@@ -19,6 +19,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from modelshare.card.markdown import table
 from modelshare.fsutil import write_file_durably
 from modelshare.profile.model import CategoricalColumn, DataProfile, NumericColumn
 
@@ -67,54 +68,54 @@ def render_distribution_section(
 
 
 def _numeric_table(profile: DataProfile, plots: dict[str, str]) -> str:
-    rows = [
-        "| feature | values | missing | mean | std | low (clipped) | median | high (clipped) | "
-        "histogram |",
-        "|---|---|---|---|---|---|---|---|---|",
+    headers = [
+        "feature",
+        "values",
+        "missing",
+        "mean",
+        "std",
+        "low (clipped)",
+        "median",
+        "high (clipped)",
+        "histogram",
     ]
+    rows = []
     for column in profile.columns:
         if isinstance(column, NumericColumn):
             grid = column.quantiles
             low, median, high = (
                 (grid.values[0], grid.median(), grid.values[-1]) if grid else (None, None, None)
             )
-            cells = [column.mean, column.std, low, median, high]
+            numbers = [_number(value) for value in (column.mean, column.std, low, median, high)]
             rows.append(
-                f"| {_cell(column.name)} | {column.count} | {column.missing} | "
-                + " | ".join(_number(value) for value in cells)
-                + f" | {plots.get(column.name, '')} |"
+                [column.name, column.count, column.missing, *numbers, plots.get(column.name, "")]
             )
-    return "\n".join(rows) if len(rows) > 2 else ""
+    return table(headers, rows) if rows else ""
 
 
 def _categorical_table(profile: DataProfile, plots: dict[str, str]) -> str:
-    rows = [
-        "| feature | values | missing | distinct | most frequent | other | chart |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    headers = ["feature", "values", "missing", "distinct", "most frequent", "other", "chart"]
+    rows = []
     for column in profile.columns:
         if isinstance(column, CategoricalColumn):
             top = list(column.shares().items())[:TOP_CATEGORIES]
-            frequent = ", ".join(f"{_cell(label)} {share:.0%}" for label, share in top)
-            rows.append(
-                f"| {_cell(column.name)} | {column.count} | {column.missing} | {column.distinct} "
-                f"| {frequent} | {column.other} | {plots.get(column.name, '')} |"
-            )
-    return "\n".join(rows) if len(rows) > 2 else ""
+            frequent = ", ".join(f"{label} {share:.0%}" for label, share in top)
+            counts = [column.count, column.missing, column.distinct, frequent, column.other]
+            rows.append([column.name, *counts, plots.get(column.name, "")])
+    return table(headers, rows) if rows else ""
 
 
 def _class_balance(profile: DataProfile) -> str:
     target = profile.target
     if not isinstance(target, CategoricalColumn):
         return ""
-    rows = [f"Class balance of `{target.name}`:", "", "| class | count | share |", "|---|---|---|"]
-    rows += [
-        f"| {_cell(label)} | {target.frequencies[label]} | {share:.1%} |"
+    rows = [
+        [label, target.frequencies[label], f"{share:.1%}"]
         for label, share in target.shares().items()
     ]
     if target.other:
-        rows.append(f"| other | {target.other} | {target.other / max(target.count, 1):.1%} |")
-    return "\n".join(rows)
+        rows.append(["other", target.other, f"{target.other / max(target.count, 1):.1%}"])
+    return f"Class balance of `{target.name}`:\n\n" + table(["class", "count", "share"], rows)
 
 
 def _write_plot(column: NumericColumn | CategoricalColumn, path: Path) -> bool:
@@ -153,11 +154,6 @@ def _figure() -> Figure:
 
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:40] or "column"
-
-
-def _cell(text: str) -> str:
-    """Text safe inside a markdown table cell."""
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _number(value: float | None) -> str:

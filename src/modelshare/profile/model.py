@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from modelshare.errors import UsageError
+from modelshare.errors import UsageError, first_validation_error
 
 PROFILE_FORMAT = "modelshare-data-profile"
 PROFILE_VERSION = 1
@@ -264,10 +264,8 @@ class DataProfile(_Model):
         try:
             return cls.model_validate_json(text)
         except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
             raise UsageError(
-                f"{source} is not a modelshare data profile ({where}: {first['msg']}); "
+                f"{source} is not a modelshare data profile ({first_validation_error(error)}); "
                 "pass a data_profile.json written by `modelshare profile` or a release"
             ) from error
 

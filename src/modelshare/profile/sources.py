@@ -93,7 +93,21 @@ def require_rows(rows: int, source: TableSource) -> None:
         raise UsageError(f"{source.name} has columns but no rows; pass a file with data")
 
 
-class CsvSource:
+class ArrowSchemaSource:
+    """A source whose columns and their kinds are read from an Arrow schema."""
+
+    name: str
+    schema: pa.Schema
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.schema.names)
+
+    def plan(self, target: str | None = None, target_kind: TargetKind = "auto") -> ColumnPlan:
+        return plan_from_arrow(self.schema, target, target_kind)
+
+
+class CsvSource(ArrowSchemaSource):
     """A CSV file with a header row, parsed by Arrow block by block."""
 
     def __init__(self, path: Path) -> None:
@@ -103,13 +117,6 @@ class CsvSource:
             self.schema = reader.schema
         if not self.schema.names:
             raise UsageError(f"{path} has no columns; pass a CSV with a header row")
-
-    @property
-    def columns(self) -> list[str]:
-        return list(self.schema.names)
-
-    def plan(self, target: str | None = None, target_kind: TargetKind = "auto") -> ColumnPlan:
-        return plan_from_arrow(self.schema, target, target_kind)
 
     def batches(self, plan: ColumnPlan) -> Iterator[pa.RecordBatch]:
         import pyarrow as pa
@@ -153,7 +160,7 @@ class CsvSource:
         )
 
 
-class ParquetSource:
+class ParquetSource(ArrowSchemaSource):
     """A Parquet file, read in batches of row groups."""
 
     def __init__(self, path: Path) -> None:
@@ -170,13 +177,6 @@ class ParquetSource:
                 "check that the file is complete and was written as Parquet"
             ) from error
         self.schema = self.file.schema_arrow
-
-    @property
-    def columns(self) -> list[str]:
-        return list(self.schema.names)
-
-    def plan(self, target: str | None = None, target_kind: TargetKind = "auto") -> ColumnPlan:
-        return plan_from_arrow(self.schema, target, target_kind)
 
     def batches(self, plan: ColumnPlan) -> Iterator[pa.RecordBatch]:
         columns = list(plan.kinds())
@@ -203,20 +203,13 @@ class FrameSource:
         return frame_batches(self.frame, plan)
 
 
-class ArrowSource:
+class ArrowSource(ArrowSchemaSource):
     """A pyarrow Table held in memory."""
 
     def __init__(self, table: pa.Table, name: str = "the Arrow table") -> None:
         self.table = table
         self.name = name
         self.schema = table.schema
-
-    @property
-    def columns(self) -> list[str]:
-        return list(self.schema.names)
-
-    def plan(self, target: str | None = None, target_kind: TargetKind = "auto") -> ColumnPlan:
-        return plan_from_arrow(self.schema, target, target_kind)
 
     def batches(self, plan: ColumnPlan) -> Iterator[pa.RecordBatch]:
         for batch in self.table.to_batches(max_chunksize=BATCH_ROWS):

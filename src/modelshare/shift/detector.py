@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from modelshare.models.base import ModelAdapter
+    from modelshare.record import ModelFacts
 
 
 def ood(reference: Any, *, model_class: type | None = None) -> OODDetector:
@@ -55,9 +57,10 @@ def ood(reference: Any, *, model_class: type | None = None) -> OODDetector:
     if release is not None and (release / OOD_FILE).is_file():
         refuse_unverified(release, [OOD_FILE])
         thresholds = OODThresholds.load(release)
-    scorer = OODScorer.from_profile(profile)
     if thresholds is not None and thresholds.mahalanobis is not None:
-        scorer = OODScorer(profile, thresholds.mahalanobis, scorer.range_margin)
+        scorer = OODScorer(profile, thresholds.mahalanobis)
+    else:
+        scorer = OODScorer.from_profile(profile)
     return OODDetector(scorer, thresholds, release, model_class)
 
 
@@ -96,19 +99,18 @@ class OODDetector:
         scores = self.scorer.score(frame)
         if adapter is not None:
             probabilities, logits = class_outputs(adapter.predictor(), frame)
-        classifier = self.thresholds.classifier() if self.thresholds else None
+        confidence_floor = self.thresholds.max_softmax if self.thresholds else None
+        energy_ceiling = self.thresholds.energy if self.thresholds else None
         if probabilities is not None:
             probabilities = _checked_rows(probabilities, len(frame), "probabilities")
             scores["max_softmax"] = probabilities.max(axis=1)
             scores["low_confidence"] = (
-                scores["max_softmax"] < classifier.max_softmax if classifier else False
+                scores["max_softmax"] < confidence_floor if confidence_floor is not None else False
             )
         if logits is not None:
             scores["energy"] = energy_scores(_checked_rows(logits, len(frame), "logits"))
             scores["high_energy"] = (
-                scores["energy"] > classifier.energy
-                if classifier and classifier.energy is not None
-                else False
+                scores["energy"] > energy_ceiling if energy_ceiling is not None else False
             )
         for column in ("low_confidence", "high_energy"):
             if column in scores:
@@ -129,7 +131,7 @@ class OODDetector:
             return "the release has no calibrated thresholds (no large enough held-out dataset)"
         if self.thresholds.max_softmax is None:
             return "the release's model gives no class scores"
-        facts = Bundle.open(self.release).record.model
+        facts = self._model_facts
         if facts.framework == "pytorch" and not facts.hub_mixin and self.model_class is None:
             return (
                 f"{facts.estimator} needs its class: pass model_class= (or probabilities=) "
@@ -145,10 +147,15 @@ class OODDetector:
             from modelshare.models import release_adapter
 
             assert self.release is not None
-            facts = Bundle.open(self.release).record.model
             model = load(self.release, model_class=self.model_class)
-            self._adapter = release_adapter(model, facts, self.release)
+            self._adapter = release_adapter(model, self._model_facts, self.release)
         return self._adapter
+
+    @cached_property
+    def _model_facts(self) -> ModelFacts:
+        """What the release's record says of its model, read once."""
+        assert self.release is not None
+        return Bundle.open(self.release).record.model
 
 
 REASONS = (

@@ -36,7 +36,7 @@ table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: left; }
 .drift, .missing, .type_changed { color: #b00020; font-weight: bold; }
 .stable { color: #2e7d32; }
-.extra, .not_tested { color: #777; }
+.extra { color: #777; }
 section { border-top: 1px solid #ccc; margin-top: 1.5rem; }
 .legend span { display: inline-block; width: 0.8rem; height: 0.8rem; margin: 0 0.3rem; }
 svg text { font-size: 10px; fill: #444; }

@@ -27,7 +27,7 @@ MISSING_RATE_THRESHOLD = 0.2
 
 TestName = Literal["kolmogorov_smirnov", "chi_squared", "missing_rate"]
 EffectName = Literal["wasserstein", "jensen_shannon", "cohens_h"]
-Status = Literal["drift", "stable", "missing", "type_changed", "extra", "not_tested"]
+Status = Literal["drift", "stable", "missing", "type_changed", "extra"]
 
 DRIFT_STATUSES = ("drift", "missing", "type_changed")
 """Statuses that count as drift: a changed distribution, or a column the model cannot use."""

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from modelshare.errors import ModelshareError, first_validation_error
 from modelshare.models.predictors import ScorePredictor, proba_logits
 from modelshare.profile.model import DataProfile
-from modelshare.shift.ood import TPR, ClassifierThresholds, OODScorer, energy_scores
+from modelshare.shift.ood import TPR, OODScorer, energy_scores
 
 CALIBRATION_LEVELS = 201
 """Candidate quantile levels, evenly spaced from the true-positive rate to 1."""
@@ -50,17 +50,6 @@ class OODThresholds(BaseModel):
     max_softmax: float | None = Field(description="smallest accepted maximum class probability")
     energy: float | None = Field(description="largest accepted energy score (logits only)")
     flagged_share: float = Field(description="share of its rows flagged by any check")
-
-    def classifier(self) -> ClassifierThresholds | None:
-        """The classifier-output thresholds, or None for a model without class scores.
-
-        Example:
-            >>> thresholds.classifier().flag(model.predict_proba(X_new)).mean()
-            0.05
-        """
-        if self.max_softmax is None:
-            return None
-        return ClassifierThresholds(self.tpr, self.max_softmax, self.energy)
 
     def save(self, folder: Path) -> None:
         """Write ``ood_thresholds.json`` into ``folder``."""
@@ -146,12 +135,11 @@ class _HeldOutScores:
     @classmethod
     def measure(cls, profile: DataProfile, predictor: Any, frame: pd.DataFrame) -> _HeldOutScores:
         """Out-of-range and unseen flags, distances and class scores of ``frame``."""
-        scorer = OODScorer(profile, mahalanobis_threshold=None)
-        fixed = scorer.score(frame)["flag"].to_numpy(dtype=bool)
-        distance = scorer.mahalanobis(frame) if profile.moments is not None else None
+        scores = OODScorer(profile, mahalanobis_threshold=None).score(frame)
+        distance = scores["score"].to_numpy() if profile.moments is not None else None
         probabilities, logits = class_outputs(predictor, frame)
         return cls(
-            fixed,
+            scores["flag"].to_numpy(dtype=bool),
             np.nan_to_num(distance, nan=0.0) if distance is not None else None,
             np.max(probabilities, axis=1) if probabilities is not None else None,
             energy_scores(logits) if probabilities is not None and logits is not None else None,

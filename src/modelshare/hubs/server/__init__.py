@@ -29,7 +29,9 @@ def read_tokens(path: Path) -> frozenset[str]:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as error:
         raise UsageError(f"cannot read the token file {path}: {error.strerror}") from error
-    tokens = frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    tokens = frozenset(
+        token for line in lines if (token := line.strip()) and not token.startswith("#")
+    )
     if not tokens:
         raise UsageError(f"the token file {path} holds no token: write one token per line")
     return tokens

@@ -57,8 +57,8 @@ from modelshare.hubs.server.storage import (
     git_blob_oid,
     list_tree,
 )
+from modelshare.record import CARD_FILE
 
-CARD_FILE = "README.md"
 TREE_PAGE_SIZE = 1000
 """Entries per page of a tree listing; more are reached through ``Link: rel="next"``."""
 MAX_CARD_BYTES = 1024 * 1024

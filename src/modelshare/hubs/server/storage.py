@@ -35,8 +35,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from modelshare.fsutil import atomic_directory, fsync_directory, fsync_tree, write_file_durably
-from modelshare.hubs.local import locked
+from modelshare.fsutil import (
+    atomic_directory,
+    fsync_directory,
+    fsync_tree,
+    locked,
+    write_file_durably,
+)
 from modelshare.hubs.server.errors import (
     HubError,
     bad_request,
