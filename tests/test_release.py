@@ -167,3 +167,20 @@ def test_failed_save_keeps_the_previous_release(tmp_path: Path, monkeypatch) -> 
         quickstart_release().save(target, overwrite=True, quiet=True)
     assert (target / "modelshare.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["penguin-species"]
+
+
+@pytest.mark.parametrize("name", ["../etc", "a--b", "x" * 97, "-lead", "trail.", "org/name", ""])
+def test_a_name_the_hub_refuses_is_refused(name: str) -> None:
+    with pytest.raises(ModelshareError, match="invalid release name"):
+        Release(name)
+
+
+@pytest.mark.parametrize("version", ["1..0", "1.0-", "+1", "1 0", "v" * 65, ""])
+def test_a_version_that_cannot_be_a_tag_is_refused(version: str) -> None:
+    with pytest.raises(ModelshareError, match="invalid version"):
+        Release("penguin-species", version=version)
+
+
+def test_plain_names_and_versions_are_accepted() -> None:
+    release = Release("penguin_species.v2", version="2024-06-rc1+build.7")
+    assert (release.name, release.version) == ("penguin_species.v2", "2024-06-rc1+build.7")

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelshare.errors import ModelshareError, validation_as_error
-from modelshare.record import RECORD_FILE, ReleaseRecord
+from modelshare.errors import ModelshareError
+from modelshare.record import RECORD_FILE, ReleaseRecord, read_record
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,7 @@ class Bundle:
         record_file = folder / RECORD_FILE
         if not record_file.is_file():
             raise ModelshareError(f"{folder} is not a modelshare release: {RECORD_FILE} not found")
-        with validation_as_error(f"{record_file} is not a valid record"):
-            return cls(folder, ReleaseRecord.model_validate_json(record_file.read_bytes()))
+        return cls(folder, read_record(record_file))
 
     def load_model(self, trusted: list[str] | None = None) -> Any:
         """Load a scikit-learn model with skops, trusting the recorded types or a subset of

@@ -11,15 +11,22 @@ Example:
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from modelshare.errors import ModelshareError, first_validation_error
 
 SCHEMA_VERSION = "1.0"
 
 RECORD_FILE = "modelshare.json"
 """Where a release keeps its record."""
+
+PROFILE_FILE = "data_profile.json"
+"""Where a release keeps its training data's profile."""
 
 CARD_FILE = "README.md"
 """Where a release keeps its model card."""
@@ -29,6 +36,35 @@ REQUIREMENTS_FILE = "requirements.txt"
 
 EXAMPLE_PATH = "examples/predict.py"
 """Where a release keeps its runnable example."""
+
+HUB_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?")
+"""A Hub repository name (or organisation): at most 96 characters."""
+
+VERSION = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,62}[A-Za-z0-9])?")
+"""A release version, usable as a git tag: at most 64 characters."""
+
+
+def is_hub_name(part: str) -> bool:
+    """Whether ``part`` can name a Hub repository or organisation: letters, digits, ``.``,
+    ``_``, ``-``, starting and ending with a letter or digit, no ``..`` or ``--``.
+
+    Example:
+        >>> is_hub_name("penguin-species"), is_hub_name("../etc")
+        (True, False)
+    """
+    return bool(HUB_NAME.fullmatch(part)) and ".." not in part and "--" not in part
+
+
+def is_version(version: str) -> bool:
+    """Whether ``version`` can be a release version and the git tag a Hub gives it: letters,
+    digits, ``.``, ``_``, ``+``, ``-``, starting and ending with a letter or digit, no ``..``.
+
+    Example:
+        >>> is_version("2024-06-rc1"), is_version("1..0"), is_version("1.0-")
+        (True, False, False)
+    """
+    return bool(VERSION.fullmatch(version)) and ".." not in version
+
 
 RELEASE_FIELDS: dict[str, str] = {
     "license": "the model license, as a Hub license id (e.g. mit, apache-2.0)",
@@ -420,3 +456,21 @@ def record_json_schema() -> dict[str, Any]:
     schema = ReleaseRecord.model_json_schema()
     schema["$id"] = f"urn:modelshare:release-record:{SCHEMA_VERSION}"
     return schema
+
+
+def read_record(path: Path, error: type[ModelshareError] = ModelshareError) -> ReleaseRecord:
+    """The release record in the file ``path``, or ``error`` naming its first problem (a
+    missing file is the caller's to report).
+
+    Example:
+        >>> read_record(Path("releases/penguin-species/modelshare.json")).name
+        'penguin-species'
+    """
+    try:
+        return ReleaseRecord.model_validate_json(path.read_bytes())
+    except ValidationError as problem:
+        count = problem.error_count()
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        raise error(
+            f"{path} is not a valid release record: {first_validation_error(problem)}{more}"
+        ) from problem

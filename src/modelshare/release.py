@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -61,12 +60,11 @@ from modelshare.record import (
     ReleaseRecord,
     SplitRecord,
     TrainingFacts,
+    is_hub_name,
+    is_version,
 )
 from modelshare.safety import scan_file
 from modelshare.shift.ood import TPR
-
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$")
-VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
 
 
 def validate_name(name: str) -> str:
@@ -76,7 +74,7 @@ def validate_name(name: str) -> str:
         >>> validate_name("penguin-species")
         'penguin-species'
     """
-    if not NAME_PATTERN.match(name or "") or ".." in name or "--" in name:
+    if not is_hub_name(name or ""):
         raise ModelshareError(
             f"invalid release name {name!r}: use letters, digits, '-', '_' or '.', "
             "at most 96 characters, starting and ending with a letter or digit"
@@ -85,10 +83,16 @@ def validate_name(name: str) -> str:
 
 
 def validate_version(version: str) -> str:
-    """A version must be a plain token such as ``1.0.0`` or ``2024-06-rc1``."""
-    if not VERSION_PATTERN.match(version or ""):
+    """A version must be a plain token such as ``1.0.0`` or ``2024-06-rc1``, usable as a tag.
+
+    Example:
+        >>> validate_version("1.0.0")
+        '1.0.0'
+    """
+    if not is_version(version or ""):
         raise ModelshareError(
-            f"invalid version {version!r}: use letters, digits, '.', '_', '+' or '-', e.g. 1.0.0"
+            f"invalid version {version!r}: use letters, digits, '.', '_', '+' or '-', "
+            "starting and ending with a letter or digit, e.g. 1.0.0"
         )
     return version
 

@@ -17,8 +17,6 @@ import difflib
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from modelshare.audit.card import parse_card
 from modelshare.audit.card_evidence import (
     assess_card,
@@ -42,10 +40,8 @@ from modelshare.audit.record_evidence import (
 )
 from modelshare.audit.report import CheckReport, ItemResult, People, Problem
 from modelshare.audit.risks import RISK_IDS, assess_risks
-from modelshare.errors import UsageError, first_validation_error
-from modelshare.record import RECORD_FILE, ReleaseRecord
-
-CARD_FILE = "README.md"
+from modelshare.errors import UsageError
+from modelshare.record import CARD_FILE, RECORD_FILE, ReleaseRecord, read_record
 
 
 def check_path(path: str | Path, strict: bool = False) -> CheckReport:
@@ -103,13 +99,7 @@ def load_record(path: Path) -> ReleaseRecord:
         >>> load_record(Path("releases/penguin-species/modelshare.json")).name
         'penguin-species'
     """
-    try:
-        return ReleaseRecord.model_validate_json(path.read_bytes())
-    except ValidationError as error:
-        more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-        raise UsageError(
-            f"{path} is not a valid release record: {first_validation_error(error)}{more}"
-        ) from error
+    return read_record(path, UsageError)
 
 
 def audit_record(record: ReleaseRecord, folder: Path, strict: bool = False) -> CheckReport:

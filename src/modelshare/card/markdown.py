@@ -56,11 +56,12 @@ def human_size(size: int) -> str:
     return f"{size} B" if index == 0 else f"{value:.1f} {units[index]}"
 
 
-def slug(text: str) -> str:
-    """A Hub-style identifier made of a free-text name; it also names a dataset's files.
+def slug(text: str, fallback: str = "dataset") -> str:
+    """A Hub-style identifier made of a free-text name, ``fallback`` when nothing is left; it
+    also names files (a dataset's, a feature's).
 
     Example:
-        >>> slug("Palmer penguins (2007–2009)")
-        'palmer-penguins-2007-2009'
+        >>> slug("Palmer penguins (2007–2009)"), slug("?", fallback="feature")
+        ('palmer-penguins-2007-2009', 'feature')
     """
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "dataset"
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or fallback

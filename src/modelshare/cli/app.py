@@ -1,5 +1,5 @@
-"""What every command module shares: the Typer app, the consoles, common options and the
-manifest verification printout.
+"""What several command modules share: the Typer app, the consoles, common options and the
+signing key's password.
 
 Example:
     >>> from modelshare.cli.app import app, out
@@ -9,7 +9,7 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -31,33 +31,6 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON document 
 OverwriteOption = Annotated[
     bool, typer.Option("--overwrite", help="Replace the output folder if it exists.")
 ]
-
-
-ReferenceArgument = Annotated[
-    str, typer.Argument(metavar="NAME[@VERSION]", help="A published release; latest by default.")
-]
-
-
-def print_verification(verification: Any) -> None:
-    """Say that a folder matches its manifest, or name every file that does not."""
-    from rich.table import Table
-    from rich.text import Text
-
-    folder = verification.folder
-    if verification.ok:
-        out.print(
-            f"verified: {folder}: {len(verification.manifest.files)} files, "
-            f"{verification.manifest.total_size} bytes match manifest.json",
-            style="green",
-            markup=False,
-        )
-        return
-    table = Table("file", "status", title=Text(f"{folder} does not match its manifest"))
-    for path, status in verification.problems():
-        table.add_row(Text(path), Text(status, style="red"))
-    out.print(table)
-
-
 PublicKeyOption = Annotated[
     Path | None,
     typer.Option("--public-key", help="Also check the signature (model.sig) with this PEM key."),

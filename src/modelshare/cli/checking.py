@@ -19,13 +19,33 @@ from modelshare.cli.app import (
     app,
     key_password,
     out,
-    print_verification,
 )
 from modelshare.errors import UsageError
 
 if TYPE_CHECKING:
     from modelshare.evaluate.claims import ClaimsReport
     from modelshare.evaluate.reproduce import ReleaseVerification
+    from modelshare.manifest import Verification
+
+
+def print_verification(verification: Verification) -> None:
+    """Say that a folder matches its manifest, or name every file that does not."""
+    from rich.table import Table
+    from rich.text import Text
+
+    folder = verification.folder
+    if verification.ok:
+        out.print(
+            f"verified: {folder}: {len(verification.manifest.files)} files, "
+            f"{verification.manifest.total_size} bytes match manifest.json",
+            style="green",
+            markup=False,
+        )
+        return
+    table = Table("file", "status", title=Text(f"{folder} does not match its manifest"))
+    for path, status in verification.problems():
+        table.add_row(Text(path), Text(status, style="red"))
+    out.print(table)
 
 
 @app.command()

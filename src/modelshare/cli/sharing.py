@@ -18,7 +18,6 @@ from modelshare.cli.app import (
     OverwriteOption,
     PasswordEnvOption,
     PublicKeyOption,
-    ReferenceArgument,
     app,
     err,
     key_password,
@@ -28,6 +27,10 @@ from modelshare.errors import UsageError
 
 if TYPE_CHECKING:
     from modelshare.hubs.publishing import Publish
+
+ReferenceArgument = Annotated[
+    str, typer.Argument(metavar="NAME[@VERSION]", help="A published release; latest by default.")
+]
 
 
 def _publish_target(to: str, repo: str | None, private: bool) -> Publish:

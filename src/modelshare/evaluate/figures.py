@@ -11,11 +11,11 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from modelshare.card.markdown import slug
 from modelshare.evaluate.fairness import GroupReport
 from modelshare.evaluate.metrics import Scores
 from modelshare.evaluate.plots import (
@@ -124,4 +124,4 @@ def file_part(text: str) -> str:
         >>> file_part("Sex (reported)")
         'sex-reported'
     """
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "feature"
+    return slug(text, fallback="feature")

@@ -20,11 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from pydantic import ValidationError
-
-from modelshare.errors import ModelshareError, UsageError
+from modelshare.errors import UsageError
 from modelshare.manifest import Manifest
-from modelshare.record import RECORD_FILE, ReleaseRecord
+from modelshare.record import RECORD_FILE, ReleaseRecord, read_record
 
 LATEST = "latest"
 """The version meaning "the newest published one"; no release may be published as it."""
@@ -43,14 +41,10 @@ def read_release_record(folder: Path) -> ReleaseRecord:
     """
     path = folder / RECORD_FILE
     try:
-        return ReleaseRecord.model_validate_json(path.read_bytes())
+        return read_record(path)
     except FileNotFoundError as error:
         raise UsageError(
             f"{folder} is not a modelshare release: {RECORD_FILE} not found"
-        ) from error
-    except ValidationError as error:
-        raise ModelshareError(
-            f"{path} is not a valid release record; save the release again with modelshare"
         ) from error
 
 

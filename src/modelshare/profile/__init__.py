@@ -21,9 +21,7 @@ from modelshare.profile.model import (
     QuantileGrid,
 )
 from modelshare.profile.sources import open_source
-
-PROFILE_FILE = "data_profile.json"
-"""The training data's profile in every release."""
+from modelshare.record import PROFILE_FILE
 
 __all__ = [
     "PROFILE_FILE",

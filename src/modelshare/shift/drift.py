@@ -20,9 +20,9 @@ from typing import Any
 
 from modelshare.errors import UsageError
 from modelshare.manifest import refuse_unverified
-from modelshare.profile import PROFILE_FILE
 from modelshare.profile.model import DataProfile
 from modelshare.profile.sources import open_source
+from modelshare.record import PROFILE_FILE
 from modelshare.shift.decide import decide_columns, ordered, verdict
 from modelshare.shift.match import match_columns
 from modelshare.shift.report import DriftReport, DriftSettings

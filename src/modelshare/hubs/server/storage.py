@@ -50,11 +50,11 @@ from modelshare.hubs.server.errors import (
     revision_not_found,
 )
 from modelshare.manifest import unsafe_path_reason
+from modelshare.record import is_hub_name
 
 MAIN = "main"
 SHA256 = re.compile(r"[0-9a-f]{64}")
 COMMIT_OID = re.compile(r"[0-9a-f]{40}")
-_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?")
 _TAG = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,126}[A-Za-z0-9])?")
 LFS_POINTER = "version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {size}\n"
 
@@ -95,9 +95,7 @@ def checked_repo_id(repo_id: str) -> str:
         'lab/penguin-species'
     """
     parts = repo_id.split("/")
-    valid = len(parts) == 2 and all(
-        _NAME.fullmatch(part) and ".." not in part and "--" not in part for part in parts
-    )
+    valid = len(parts) == 2 and all(is_hub_name(part) for part in parts)
     if not valid:
         raise bad_request(
             f"invalid repository id {repo_id!r}: use ORG/NAME with letters, digits, '.', '_' "
