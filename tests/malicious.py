@@ -221,6 +221,47 @@ def write_safetensors_with_trailing_bytes(path: Path, marker: Path) -> None:
 # loaders that run payloads -------------------------------------------------------------------
 
 
+HEIGHT_SKIP = 0x80
+"""The GIF's flags byte (a 2-colour table follows), which SHORT_BINBYTES takes as a length."""
+FIRST_COMMENT_AT = 22
+"""Where the GIF below starts the data of its comment: after the header, the screen
+descriptor, the colour table, the extension's introducer and the first block's length."""
+
+
+def gif_polyglot(payload: bytes) -> bytes:
+    """A valid 1 x 17153 GIF that ``pickle.loads`` reads as ``payload``.
+
+    ``G`` is BINFLOAT: it takes ``IF89a``, the width and the height's low byte. The height's
+    high byte, ``C`` (0x43), is SHORT_BINBYTES, which takes the flags byte as its length and
+    skips the flags, the colour table and a comment's first block. The payload is the
+    comment's second block; its STOP ends the pickle.
+    """
+    assert len(payload) < 256
+    screen = struct.pack("<HH", 1, 0x4301) + bytes([HEIGHT_SKIP, 0, 0])
+    colours = b"\x00\x00\x00\xff\xff\xff"
+    filler = b"x" * (11 + HEIGHT_SKIP - FIRST_COMMENT_AT - 1)
+    comment = b"\x21\xfe" + bytes([len(filler)]) + filler + bytes([len(payload)]) + payload
+    image = b"\x2c" + struct.pack("<HHHH", 0, 0, 1, 1) + b"\x00" + b"\x02\x02\x44\x01\x00"
+    return b"GIF89a" + screen + colours + comment + b"\x00" + image + b"\x3b"
+
+
+def tar_polyglot(payload: bytes) -> tuple[bytes, str, bytes]:
+    """A tar archive written by :mod:`tarfile` that ``pickle.loads`` reads as ``payload``:
+    the member's name is ``B`` (BINBYTES) and a length that the name field's NUL padding
+    completes, skipping the rest of the header and the start of the member's text, where the
+    payload begins. Returns the archive, the member's name and its content."""
+    text = b"see model.safetensors for the weights\n"
+    name = (b"B" + struct.pack("<I", 512 + len(text) - 5).rstrip(b"\x00")).decode("ascii")
+    assert "\x00" not in name
+    content = text + payload
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        info = tarfile.TarInfo(name)
+        info.size = len(content)
+        archive.addfile(info, io.BytesIO(content))
+    return buffer.getvalue(), name, content
+
+
 def pickle_load(path: Path) -> Any:
     return pickle.loads(path.read_bytes())
 

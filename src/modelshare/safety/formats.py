@@ -5,6 +5,32 @@ Sniffing order: zip, tar, images (PNG, JPEG, GIF), formats that cannot be inspec
 (7z, lz4, joblib's legacy zlib), compressed streams, numpy ``.npy``, safetensors, pickles
 from protocol 2 up, JSON, pickles of protocols 0 and 1 (which are text), text, unknown binary.
 
+First bytes name a format, not what every decoder makes of the content: ``pickle.load``,
+``joblib.load``, ``numpy.load(allow_pickle=True)`` and ``torch.load`` unpickle a file from
+byte 0 whatever it claims to be. So content of every format but pickle, JSON and text (which
+are already read that way) is also walked as a pickle from byte 0, as those loaders read it
+(:func:`~modelshare.safety.pickle_formats.pickle_from_first_byte`); if it reads as one, it
+is a polyglot, unsafe whatever it imports. Which formats can start a pickle:
+
+- GIF: ``G`` is BINFLOAT, which takes ``IF89a`` and three size bytes as its argument; the
+  screen height's high byte is the next opcode, and the rest of the header, the colour table
+  and comment blocks can hold any pickle.
+- tar: a header starts with the first member's name, any bytes the archiver chose.
+- safetensors: its first byte is the low byte of the header's length, an opcode for some
+  lengths (``(``, ``0``, ``P``, ``X``, ``h``, ``p``, ``\x80``, ``\x88``, ``\x90``, ``\x98``
+  among the multiples of 8 the library writes); a crafted length and header can go on.
+- bz2: ``B`` is BINBYTES, whose length ``Zh`` + level + ``1`` (over 800 MB) skips into the
+  compressed data.
+- PNG (``\x89`` NEWFALSE, then ``P``) and zip (``P``) start with PERSID, a persistent id:
+  no loader that reads from byte 0 resolves one, so they fail there. ``.npy`` (``\x93``,
+  STACK_GLOBAL on an empty stack) and lzma (``]`` then NUL) fail at once; JPEG, gzip, xz,
+  zlib, 7z, lz4 and joblib's ``ZF`` start with a byte that is no opcode. JSON never does
+  (see :func:`_is_json`).
+
+The walk ends at the first opcode the unpickler would refuse, so a benign file costs a few
+bytes of reading (at most two passes over it). Where a limit of the scan ends the walk first
+(a protocol 0 line over 64 MiB, the unpack budget), the file is unsafe: loaders read on.
+
 Example:
     >>> scan = scan_source(Source.for_file(Path("model.safetensors"), ScanLimits()))
     >>> scan.format, scan.safe
@@ -23,7 +49,11 @@ from typing import Any
 
 from modelshare.safety.archives import ScanMember, scan_tar, scan_zip
 from modelshare.safety.compression import Compression, compression_of, decompressed
-from modelshare.safety.pickle_formats import scan_embedded_pickle, scan_pickle_content
+from modelshare.safety.pickle_formats import (
+    scan_embedded_pickle,
+    scan_pickle_content,
+    scan_polyglot,
+)
 from modelshare.safety.report import FileScan
 from modelshare.safety.safetensors import safetensors_problems
 from modelshare.safety.sources import Reader, Source, failures_recorded
@@ -54,14 +84,15 @@ IMAGE_MAGICS = (
     (b"GIF87a", "gif"),
     (b"GIF89a", "gif"),
 )
-"""Image formats (the card's plots): their first byte is no pickle opcode, so no unpickler
-gets past it."""
+"""Image formats (the card's plots); a GIF can also be a pickle (see the module)."""
 
 Handler = Callable[[Source, bytes, FileScan], None]
 
 
 def scan_source(source: Source) -> FileScan:
     """What the content is and whether it is safe; a failure to read is a problem, not an error.
+    Content its format's reader does not read as a pickle is also walked as one from byte 0,
+    as pickle loaders read it: a polyglot is unsafe.
 
     Example:
         >>> scan_source(source).format
@@ -76,7 +107,11 @@ def scan_source(source: Source) -> FileScan:
         return scan
     with failures_recorded(scan.add_problem):
         head = source.head(SNIFF_BYTES)
-        _handler_for(head)(source, head, scan)
+        handler = _handler_for(head)
+        with failures_recorded(scan.add_problem):  # a damaged format is still probed below
+            handler(source, head, scan)
+        if handler not in READ_AS_PICKLE:
+            scan_polyglot(source, scan)
     return scan
 
 
@@ -225,3 +260,7 @@ def _is_text(head: bytes) -> bool:
 def _bytes_left(source: Source, reader: Reader) -> int:
     """Bytes after the reader's position: from the known size, or by reading to the end."""
     return source.size - reader.tell() if source.size is not None else reader.skip()
+
+
+READ_AS_PICKLE: frozenset[Handler] = frozenset({_pickle, _json_pickle_or_text})
+"""The handlers that already read the content from byte 0 as a pickle."""

@@ -81,8 +81,25 @@ class Global:
 
     @property
     def importable(self) -> bool:
-        """Whether the module is a dotted name that ``import`` could find."""
-        return all(part.isidentifier() for part in self.module.split("."))
+        """Whether the module is a dotted name that ``import`` could find. A NUL byte ends
+        the name for built-in and frozen modules (``os``, ``posix``, ``sys``): CPython finds
+        them by C string, so ``os\x00junk`` imports ``os``; any other module with a NUL fails.
+
+        Example:
+            >>> Global("os\x00junk", "system").importable, Global("json\x00x", "loads").importable
+            (True, False)
+        """
+        module, nul, _ = self.module.partition("\x00")
+        if not all(part.isidentifier() for part in module.split(".")):
+            return False
+        return not nul or _builtin_or_frozen(module)
+
+
+def _builtin_or_frozen(module: str) -> bool:
+    """Whether a module is compiled into the interpreter or frozen (found without a file)."""
+    from importlib.machinery import BuiltinImporter, FrozenImporter
+
+    return any(finder.find_spec(module) is not None for finder in (BuiltinImporter, FrozenImporter))
 
 
 JOBLIB_ARRAY = Global("joblib.numpy_pickle", "NumpyArrayWrapper")
