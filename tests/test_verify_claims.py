@@ -55,7 +55,15 @@ def test_verify_reproduces_the_quick_start_claims_on_its_test_split(
     release: Path, test_csv: Path
 ) -> None:
     result = run_cli(
-        "verify", release, "--data", test_csv, "--target", "species", "--dataset", "penguins-test"
+        "verify",
+        release,
+        "--data",
+        test_csv,
+        "--target",
+        "species",
+        "--dataset",
+        "penguins-test",
+        "--run-example",
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -64,7 +72,7 @@ def test_verify_reproduces_the_quick_start_claims_on_its_test_split(
     assert lines[0].endswith("match manifest.json")
     assert "model: LogisticRegression loaded with modelshare.load (model.skops)" in lines
     assert any(
-        line.startswith("example: examples/predict.py ran in a fresh process") for line in lines
+        line.startswith("example: examples/predict.py ran in an isolated copy") for line in lines
     )
     assert "environment: every pinned package is installed at its version" in lines
     claimed = json.loads((release / "modelshare.json").read_text())["evaluation"][0]["metrics"]
@@ -132,7 +140,7 @@ def test_a_broken_example_fails_verification(release: Path) -> None:
     example.write_text(example.read_text().replace("expected = [", "expected = ['Emperor', "))
     write_manifest(release)
 
-    result = verify_release(release)
+    result = verify_release(release, run_example=True)
 
     assert not result.ok
     [step] = [step for step in result.steps if step.name == "example"]

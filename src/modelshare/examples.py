@@ -2,9 +2,11 @@
 
 It loads the model with the framework's own tools alone, predicts on a few rows of real data
 and checks that the predictions are the ones recorded when the release was saved.
-``Release.save`` runs it in a fresh process; a failure stops the save. This module writes the
-scikit-learn script (skops) and runs any release's script; the PyTorch and transformers
-scripts are in :mod:`modelshare.models.scripts`.
+``Release.save`` runs it in a fresh process; a failure stops the save. Where a release is
+received it is someone else's code: ``modelshare verify --run-example`` runs it only in an
+isolated copy (:mod:`modelshare.isolation`). This module writes the scikit-learn script
+(skops) and runs any release's script; the PyTorch and transformers scripts are in
+:mod:`modelshare.models.scripts`.
 
 Example:
     >>> print(example_script("penguin-species", rows, expected, trusted, "classification"))
@@ -150,5 +152,10 @@ def example_outcome(running: subprocess.Popen[str]) -> str | None:
         return f"the release's example did not finish in {EXAMPLE_TIMEOUT_SECONDS} s"
     if running.returncode == 0:
         return None
-    lines = (stderr or stdout).strip().splitlines()
+    return example_failure(stderr or stdout)
+
+
+def example_failure(output: str) -> str:
+    """Why the example failed: the last line of its output."""
+    lines = output.strip().splitlines()
     return f"the release's example failed ({lines[-1] if lines else 'no output'})"
