@@ -142,9 +142,18 @@ def test_regression_release_from_files(tmp_path: Path) -> None:
         "--out",
         out,
     )
+    assert_clean_failure(result, "sklearn.tree._tree.Tree (holds node indices")
+    assert not out.exists()
+
+    result = run_cli(
+        *("release", "--model", files["model"], "--train", files["train"]),
+        *("--target", "target", "--test", files["test"], "--out", out),
+        *("--trust", "sklearn.tree._tree.Tree"),
+    )
     assert result.returncode == 0, result.stderr
     card = ModelCard.load(out / "README.md")
     assert card.data.pipeline_tag == "tabular-regression"
+    assert "`sklearn.tree._tree.Tree`, **not** trusted by default: holds node" in card.text
     assert {r.metric_type for r in card.data.eval_results} == {"mae", "mse", "r_squared", "mape"}
     record = json.loads((out / "modelshare.json").read_text())
     assert record["model"]["task"] == "regression"

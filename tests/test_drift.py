@@ -20,8 +20,8 @@ SEED = 0
 
 @pytest.fixture(scope="module")
 def islands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A release folder profiled on 80 % of the Biscoe and Dream penguins, the other 20 % of
-    those islands, and the Torgersen penguins (an island held out of training), as CSV."""
+    """A profile of 80 % of the Biscoe and Dream penguins, the other 20 % of those islands,
+    and the Torgersen penguins (an island held out of training), as CSV."""
     folder = tmp_path_factory.mktemp("islands")
     data = load_penguins().drop(columns="year")
     trained_islands = data[data["island"] != "Torgersen"].sample(frac=1.0, random_state=SEED)
@@ -30,13 +30,12 @@ def islands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "train": folder / "train.csv",
         "holdout": folder / "holdout.csv",
         "torgersen": folder / "torgersen.csv",
-        "release": folder / "release",
+        "profile": folder / "profiles" / "data_profile.json",
     }
     trained_islands.iloc[:cut].to_csv(paths["train"], index=False)
     trained_islands.iloc[cut:].to_csv(paths["holdout"], index=False)
     data[data["island"] == "Torgersen"].to_csv(paths["torgersen"], index=False)
-    profile_out = paths["release"] / "data_profile.json"
-    result = run_cli("profile", paths["train"], "--target", "species", "--out", profile_out)
+    result = run_cli("profile", paths["train"], "--target", "species", "--out", paths["profile"])
     assert result.returncode == 0, result.stderr
     return paths
 
@@ -48,7 +47,7 @@ def drift_json(*args: str | Path) -> tuple[int, dict]:
 
 
 def test_an_island_held_out_of_training_is_reported_as_drift(islands) -> None:
-    code, report = drift_json(islands["release"], islands["torgersen"])
+    code, report = drift_json(islands["profile"], islands["torgersen"])
 
     assert code == 1
     assert report["drifted"] is True
@@ -63,7 +62,7 @@ def test_an_island_held_out_of_training_is_reported_as_drift(islands) -> None:
 
 
 def test_a_random_holdout_of_the_same_islands_is_not_drift(islands) -> None:
-    code, report = drift_json(islands["release"], islands["holdout"])
+    code, report = drift_json(islands["profile"], islands["holdout"])
 
     assert code == 0
     assert report["drifted"] is False
@@ -73,7 +72,7 @@ def test_a_random_holdout_of_the_same_islands_is_not_drift(islands) -> None:
 
 def test_html_report_opens_offline_and_shows_drifted_columns_first(islands, tmp_path: Path) -> None:
     result = run_cli(
-        "drift", islands["release"], islands["torgersen"], "--report", tmp_path / "drift.html"
+        "drift", islands["profile"], islands["torgersen"], "--report", tmp_path / "drift.html"
     )
 
     assert result.returncode == 1
@@ -122,7 +121,7 @@ def test_malformed_new_data_gets_a_defined_result(islands, tmp_path: Path) -> No
     new = new.drop(columns="body_mass_g")  # absent
     new.to_csv(tmp_path / "new.csv", index=False)
 
-    code, report = drift_json(islands["release"], tmp_path / "new.csv")
+    code, report = drift_json(islands["profile"], tmp_path / "new.csv")
 
     assert code == 1
     columns = {column["name"]: column for column in report["columns"]}
@@ -151,7 +150,7 @@ def test_unusable_new_data_is_a_one_line_usage_error(
 ) -> None:
     make(tmp_path)
 
-    result = run_cli("drift", islands["release"], tmp_path / "new.csv")
+    result = run_cli("drift", islands["profile"], tmp_path / "new.csv")
 
     assert_clean_failure(result, message)
     assert result.returncode == 2
@@ -164,7 +163,7 @@ def test_a_reference_that_is_not_a_profile_is_a_one_line_error(islands, tmp_path
     no_profile = run_cli("drift", tmp_path, islands["holdout"])
 
     assert_clean_failure(not_profile, "is not a modelshare data profile")
-    assert_clean_failure(no_profile, "holds no data_profile.json")
+    assert_clean_failure(no_profile, "is not a modelshare release (modelshare.json not found)")
 
 
 def test_labels_read_as_numbers_are_compared_as_labels() -> None:
@@ -180,7 +179,7 @@ def test_labels_read_as_numbers_are_compared_as_labels() -> None:
 
 
 def test_predictions_can_stand_in_for_labels(islands) -> None:
-    profile = DataProfile.load(islands["release"] / "data_profile.json")
+    profile = DataProfile.load(islands["profile"])
     new = pd.read_csv(islands["holdout"]).drop(columns="species")
     new["predicted"] = "Adelie"
 

@@ -177,7 +177,6 @@ def test_a_signed_release_goes_through_the_hub_with_its_signature(
         "pull",
         "hf:lab/signed@1.0.0",
         "--require-signature",
-        "--public-key",
         public,
         "--to",
         tmp_path / "pulled",

@@ -4,15 +4,20 @@ nothing in the folder gets a chance to run code."""
 from __future__ import annotations
 
 import json
+import operator
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 import modelshare
 from modelshare import ModelshareError, Release
 from modelshare.bundle import Bundle
+from modelshare.errors import UnsafeContentError
 from modelshare.manifest import write_manifest
 from tests.malicious import Payload
 
@@ -32,13 +37,23 @@ def test_a_scikit_learn_release_loads_with_its_recorded_trust_list(
     assert np.array_equal(model.predict(penguins.X_test), penguins.model.predict(penguins.X_test))
 
 
-def test_the_trust_list_can_only_be_restricted(penguin_release: Bundle) -> None:
-    needed = penguin_release.record.model.trusted_types
-    assert needed
-    with pytest.raises(ModelshareError, match="outside its trust list"):
-        modelshare.load(penguin_release.path, trusted=[])
-    with pytest.raises(ModelshareError, match="only restrict"):
-        modelshare.load(penguin_release.path, trusted=[*needed, "builtins.eval"])
+def test_a_model_needing_a_type_off_the_default_list_loads_only_when_the_caller_grants_it(
+    penguins, tmp_path: Path
+) -> None:
+    negated = make_pipeline(FunctionTransformer(operator.neg), LogisticRegression())
+    X = penguins.X_train.select_dtypes("number").fillna(0.0)
+    rel = Release("negated", license="mit")
+    rel.training_data(X, penguins.y_train, name="Palmer penguins")
+    rel.model(negated.fit(X, penguins.y_train))
+    folder = rel.save(tmp_path / "negated", quiet=True).path
+
+    assert json.loads((folder / "modelshare.json").read_text())["model"]["trusted_types"] == [
+        "_operator.neg"
+    ]
+    with pytest.raises(UnsafeContentError, match=r"needs types .*: _operator\.neg \("):
+        modelshare.load(folder)
+    model = modelshare.load(folder, trusted=["_operator.neg"])
+    assert np.array_equal(model.predict(X), negated.predict(X))
 
 
 def test_a_file_changed_after_release_is_refused(penguin_release: Bundle, tmp_path: Path) -> None:

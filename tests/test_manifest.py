@@ -81,11 +81,11 @@ def test_verify_names_every_modified_missing_and_extra_file(release: Path) -> No
     assert report["extra"] == ["notes.txt"]
 
 
-def test_a_folder_without_a_manifest_is_not_a_release(release: Path, tmp_path: Path) -> None:
+def test_a_folder_without_a_manifest_is_refused(release: Path, tmp_path: Path) -> None:
     (release / "manifest.json").unlink()
     result = run_cli("verify", release)
-    assert result.returncode == 2
-    assert_clean_failure(result, "is not a modelshare release", "manifest.json not found")
+    assert result.returncode == 1
+    assert_clean_failure(result, "has no manifest.json", "nothing was verified")
     missing = run_cli("verify", tmp_path / "nowhere")
     assert missing.returncode == 2
     assert_clean_failure(missing, "no such folder")

@@ -15,7 +15,7 @@ import pytest
 import skops.io as sio
 
 from modelshare.errors import ModelshareError, UsageError
-from modelshare.models.sklearn import load_model_file
+from modelshare.models.sklearn import load_model
 from modelshare.safety import (
     ALLOWED_GLOBALS,
     ScanLimits,
@@ -108,11 +108,11 @@ def test_every_loader_refuses_each_file_even_with_pickle_allowed(corpus, capsys,
     with pytest.raises(ModelshareError) as not_loaded:
         safe_torch_load(path)
     with pytest.raises(ModelshareError):
-        load_model_file(path)
+        load_model(path)
 
     message = str(refused.value)
     assert message.startswith(f"{sample.name} (")
-    assert "is unsafe and was not loaded" in message
+    assert "is unsafe: " in message and "it was not loaded" in message
     assert names_everything(message, sample)
     assert "\n" not in message
     assert str(not_loaded.value) == message

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+import modelshare
 from modelshare.bundle import Bundle
+from modelshare.errors import ModelshareError
 from modelshare.manifest import verify_folder, write_manifest
 from tests.helpers import assert_clean_failure, run_cli
 
@@ -137,9 +139,7 @@ def test_publish_signed_and_pull_requiring_the_signature(
     assert json.loads(published.stdout)["signed"] is True
     assert {p.name: p.read_bytes() for p in release.iterdir() if p.is_file()} == before
 
-    pulled = run_cli(
-        "pull", NAME, "--require-signature", "--public-key", keys["public"], "--to", tmp_path / "ok"
-    )
+    pulled = run_cli("pull", NAME, "--require-signature", keys["public"], "--to", tmp_path / "ok")
     assert pulled.returncode == 0, pulled.stderr
     assert "and is signed by" in pulled.stdout
     assert (tmp_path / "ok" / "model.sig").is_file()
@@ -148,4 +148,30 @@ def test_publish_signed_and_pull_requiring_the_signature(
     assert_clean_failure(stranger, f"{NAME}@1.0.0 was signed with another key")
     assert not (tmp_path / "no").exists()
     no_key = run_cli("pull", NAME, "--require-signature", "--to", tmp_path / "no")
-    assert_clean_failure(no_key, "--require-signature needs --public-key")
+    assert no_key.returncode == 2 and "Traceback" not in no_key.stderr
+    assert not (tmp_path / "no").exists()
+
+
+def test_load_requires_the_signature_the_receiver_names(
+    release: Path, keys: dict[str, Path]
+) -> None:
+    with pytest.raises(ModelshareError, match=r"is not signed: model\.sig not found"):
+        modelshare.load(release, require_signature=keys["public"])
+    assert run_cli("sign", release, "--key", keys["private"]).returncode == 0
+
+    assert modelshare.load(release, require_signature=keys["public"]) is not None
+    with pytest.raises(ModelshareError, match="was signed with another key"):
+        modelshare.load(release, require_signature=keys["other public"])
+
+
+def test_editing_the_card_after_signing_voids_the_signature(
+    release: Path, keys: dict[str, Path]
+) -> None:
+    assert run_cli("sign", release, "--key", keys["private"]).returncode == 0
+    card = release / "README.md"
+    card.write_text(card.read_text().replace("penguin", "Penguin", 1))
+    write_manifest(release)  # the manifest alone would not notice a re-hashed edit
+
+    with pytest.raises(ModelshareError, match=r"does not match its signature: .*README\.md"):
+        modelshare.load(release, require_signature=keys["public"])
+    assert modelshare.load(release) is not None, "without a required signature it loads"

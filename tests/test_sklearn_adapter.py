@@ -19,13 +19,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from modelshare.errors import ModelshareError
+from modelshare.errors import ModelshareError, UnsafeContentError
 from modelshare.models.sklearn import (
     SUPPORTED,
     check_supported,
     describe_model,
     load_model,
-    load_model_file,
     model_modules,
     random_seeds,
     save_model,
@@ -179,10 +178,10 @@ def test_modules_are_those_the_model_needs_to_load(penguins):
 
 def test_skops_round_trip_predicts_the_same(penguins, tmp_path):
     path = tmp_path / "model.skops"
-    trusted = save_model(penguins.model, path)
-    loaded = load_model(path, trusted)
+    needed = save_model(penguins.model, path)
+    loaded = load_model(path)
 
-    assert trusted == ["numpy.dtype"]
+    assert needed == ["numpy.dtype"]
     np.testing.assert_array_equal(
         loaded.predict(penguins.X_later), penguins.model.predict(penguins.X_later)
     )
@@ -191,25 +190,23 @@ def test_skops_round_trip_predicts_the_same(penguins, tmp_path):
     )
 
 
-def test_tree_models_need_their_types_trusted(diabetes_regressor, tmp_path):
-    model, X = diabetes_regressor
-    path = tmp_path / "model.skops"
-    trusted = save_model(model, path)
-
-    assert TREE_PREDICTOR in trusted
-    np.testing.assert_array_equal(load_model(path, trusted).predict(X), model.predict(X))
-    with pytest.raises(
-        ModelshareError, match=f"model.skops needs types outside its trust list: .*{TREE_PREDICTOR}"
-    ):
-        load_model(path, [name for name in trusted if name != TREE_PREDICTOR])
-
-
-def test_a_users_skops_file_of_library_classes_loads(diabetes_regressor, tmp_path):
+def test_tree_models_load_only_when_the_caller_trusts_their_risky_type(
+    diabetes_regressor, tmp_path
+):
     model, X = diabetes_regressor
     path = tmp_path / "regressor.bin"
-    save_model(model, path)
+    needed = save_model(model, path)
 
-    np.testing.assert_array_equal(load_model_file(path).predict(X), model.predict(X))
+    assert TREE_PREDICTOR in needed
+    with pytest.raises(UnsafeContentError) as refusal:
+        load_model(path)
+    message = str(refusal.value)
+    assert message.startswith(
+        f"regressor.bin needs types modelshare does not trust by default: {TREE_PREDICTOR} "
+        "(holds node indices that compiled scikit-learn code follows without bounds checks"
+    )
+    assert f"--trust {TREE_PREDICTOR}" in message and "\n" not in message
+    np.testing.assert_array_equal(load_model(path, [TREE_PREDICTOR]).predict(X), model.predict(X))
 
 
 def test_a_users_skops_file_with_other_types_is_refused(wine, tmp_path):
@@ -220,8 +217,11 @@ def test_a_users_skops_file_with_other_types_is_refused(wine, tmp_path):
     path = tmp_path / "model.skops"
     save_model(model, path)
 
-    with pytest.raises(ModelshareError, match=r"^model\.skops needs types .*: _operator\.neg;"):
-        load_model_file(path)
+    with pytest.raises(
+        UnsafeContentError,
+        match=r"^model\.skops needs types .*: _operator\.neg \(_operator calls or builds any",
+    ):
+        load_model(path)
 
 
 @pytest.mark.parametrize(
@@ -240,7 +240,7 @@ def test_pickle_and_joblib_files_are_refused(penguins, tmp_path, name, write):
     write(penguins.model, path)
 
     with pytest.raises(ModelshareError) as error:
-        load_model_file(path)
+        load_model(path)
     assert str(error.value) == PICKLE_REFUSAL.format(name=name)
 
 
@@ -252,8 +252,8 @@ def test_files_that_are_not_skops_are_refused(tmp_path):
         zipped.writestr("weights.npy", b"\x93NUMPY")
 
     with pytest.raises(ModelshareError, match=r"^model\.skops is not a skops file; save the"):
-        load_model_file(text)
+        load_model(text)
     with pytest.raises(ModelshareError, match=r"^archive\.skops is a zip archive but not a"):
-        load_model_file(archive)
+        load_model(archive)
     with pytest.raises(ModelshareError, match=r"^model file not found: .*missing\.skops$"):
-        load_model_file(tmp_path / "missing.skops")
+        load_model(tmp_path / "missing.skops")

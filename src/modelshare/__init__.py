@@ -40,7 +40,11 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    """Import the public API lazily so ``modelshare --help`` stays fast."""
+    """Import the public API lazily so ``modelshare --help`` stays fast; nothing of it is
+    imported from a release folder, even the current one (:mod:`modelshare.imports`)."""
     if name in _HOMES:
-        return getattr(import_module(_HOMES[name]), name)
+        from modelshare.imports import imports_outside
+
+        with imports_outside():
+            return getattr(import_module(_HOMES[name]), name)
     raise AttributeError(f"module 'modelshare' has no attribute {name!r}")

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,29 +41,21 @@ class Bundle:
             raise ModelshareError(f"{folder} is not a modelshare release: {RECORD_FILE} not found")
         return cls(folder, read_record(record_file))
 
-    def load_model(self, trusted: list[str] | None = None) -> Any:
-        """Load a scikit-learn model with skops, trusting the recorded types or a subset of
-        them; :func:`modelshare.load` loads every framework.
+    def load_model(self, trusted: Iterable[str] = ()) -> Any:
+        """The release's model, loaded by :func:`modelshare.load` with all its checks;
+        ``trusted`` names the skops types you grant beyond modelshare's default list (the
+        record's ``model.trusted_types`` is the publisher's request, not a grant).
 
         Example:
             >>> Bundle.open("releases/penguin-species").load_model()
-        """
-        if self.record.model.framework != "scikit-learn":
-            raise ModelshareError(
-                f"{self.path} holds a {self.record.model.framework} model: load it with "
-                "modelshare.load(path)"
-            )
-        recorded = list(self.record.model.trusted_types)
-        chosen = recorded if trusted is None else list(trusted)
-        extra = sorted(set(chosen) - set(recorded))
-        if extra:
-            raise ModelshareError(
-                f"trusted types not recorded for this release: {', '.join(extra)}; "
-                "you may only restrict the recorded list"
-            )
-        from modelshare.models.sklearn import load_model
 
-        return load_model(self.path / self.record.model.file, chosen)
+        Raises:
+            IntegrityError: the folder differs from its manifest, or has none.
+            UnsafeContentError: a file could run code, or needs a type nobody trusted.
+        """
+        from modelshare.loading import load
+
+        return load(self.path, trusted=trusted)
 
     def print_audit_summary(self) -> None:
         """Print the one-line checklist summary of this release to stderr."""

@@ -28,6 +28,14 @@ class UsageError(ModelshareError):
     """The input cannot be used at all (CLI exit code 2)."""
 
 
+class UnsafeContentError(ModelshareError):
+    """Content that could run code, or that the receiver has not agreed to trust, was refused."""
+
+
+class IntegrityError(ModelshareError):
+    """A release does not match its manifest or signature, or has none to be checked against."""
+
+
 def first_validation_error(error: ValidationError) -> str:
     """A pydantic validation error as one line: where the first problem is, and what it is.
 

@@ -20,7 +20,7 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, NamedTuple
@@ -28,7 +28,12 @@ from typing import Any, BinaryIO, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from rich.console import Console
 
-from modelshare.errors import ModelshareError, UsageError, first_validation_error
+from modelshare.errors import (
+    IntegrityError,
+    ModelshareError,
+    UsageError,
+    first_validation_error,
+)
 from modelshare.fsutil import write_file_durably
 
 MANIFEST_FILE = "manifest.json"
@@ -147,8 +152,8 @@ class Verification:
 
     Example:
         >>> result = verify_folder(Path("releases/penguin-species"))
-        >>> result.modified, result.missing, result.extra
-        (('model.skops',), (), ('notes.txt',))
+        >>> result.modified, result.missing, result.extra, result.not_regular
+        (('model.skops',), (), ('notes.txt',), ('model.sig',))
     """
 
     folder: Path
@@ -156,17 +161,23 @@ class Verification:
     modified: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     extra: tuple[str, ...] = ()
+    not_regular: tuple[str, ...] = ()
+    """The manifest's or a signature's name held by a link, folder or special file: whatever
+    it points at would be read or uploaded as part of the release."""
 
     @property
     def ok(self) -> bool:
-        """True when every listed file is present and unchanged and no other file exists."""
-        return not (self.modified or self.missing or self.extra)
+        """True when every listed file is present and unchanged, no other file exists, and
+        the manifest and signatures are regular files."""
+        return not (self.modified or self.missing or self.extra or self.not_regular)
 
     def problems(self) -> list[tuple[str, str]]:
-        """``(path, "modified" | "missing" | "extra")`` for every difference, by path."""
+        """``(path, "modified" | "missing" | "extra" | "not a regular file")`` for every
+        difference, by path."""
         found = [(path, "modified") for path in self.modified]
         found += [(path, "missing") for path in self.missing]
         found += [(path, "extra") for path in self.extra]
+        found += [(path, "not a regular file") for path in self.not_regular]
         return sorted(found)
 
     def describe(self) -> str:
@@ -181,10 +192,10 @@ class Verification:
             >>> verify_folder(Path("releases/penguin-species")).require_match("nothing was signed")
             Traceback (most recent call last):
             ...
-            modelshare.errors.ModelshareError: releases/penguin-species does not match its ...
+            modelshare.errors.IntegrityError: releases/penguin-species does not match its ...
         """
         if not self.ok:
-            raise ModelshareError(
+            raise IntegrityError(
                 f"{name or self.folder} does not match its manifest: {self.describe()}; {outcome}"
             )
 
@@ -198,6 +209,7 @@ class Verification:
             "modified": list(self.modified),
             "missing": list(self.missing),
             "extra": list(self.extra),
+            "not_regular": list(self.not_regular),
         }
 
 
@@ -369,15 +381,18 @@ def read_manifest(folder: str | Path) -> Manifest:
 
 def unverified_files(folder: str | Path, paths: list[str]) -> list[str]:
     """Which of ``paths`` do not match ``folder``'s manifest: modified, missing or not listed
-    (each as ``"path (status)"``); none when the folder has no manifest.
+    (each as ``"path (status)"``).
 
     Example:
         >>> unverified_files(Path("releases/penguin-species"), ["data_profile.json"])
         ['data_profile.json (modified)']
+
+    Raises:
+        IntegrityError: the folder has no manifest, so nothing in it can be checked.
     """
     folder = Path(folder)
     if not (folder / MANIFEST_FILE).is_file():
-        return []
+        raise IntegrityError(_no_manifest(folder, "it was not used"))
     listed = {entry.path: entry for entry in read_manifest(folder).files}
     listing = _list_folder(folder)
     problems = []
@@ -392,20 +407,86 @@ def unverified_files(folder: str | Path, paths: list[str]) -> list[str]:
 
 
 def refuse_unverified(folder: str | Path, paths: list[str]) -> None:
-    """Refuse, in one line, a release whose files among ``paths`` differ from its manifest.
+    """Refuse, in one line, a release whose files among ``paths`` differ from its manifest,
+    or that has no manifest at all.
 
     Example:
         >>> refuse_unverified(Path("releases/penguin-species"), ["data_profile.json"])
         Traceback (most recent call last):
         ...
-        modelshare.errors.ModelshareError: releases/penguin-species does not match its ...
+        modelshare.errors.IntegrityError: releases/penguin-species does not match its ...
+
+    Raises:
+        IntegrityError: a file differs, is missing or is not listed; or there is no manifest.
     """
     problems = unverified_files(folder, paths)
     if problems:
-        raise ModelshareError(
+        raise IntegrityError(
             f"{folder} does not match its manifest: {', '.join(problems)}; get the release "
             "again from its publisher"
         )
+
+
+def require_verified(
+    folder: str | Path, outcome: str, *, allow_unverified: bool = False
+) -> Verification | None:
+    """Check a received release against its manifest before anything of it is used.
+
+    Without a manifest nothing can be checked: refused, unless ``allow_unverified`` (the
+    caller vouches for the folder, e.g. one they built), and then None is returned. A
+    listed file that is modified or missing is always refused; files the manifest does not
+    list are refused unless ``allow_unverified``. ``outcome`` ends the message, e.g.
+    ``"it was not loaded"``.
+
+    Example:
+        >>> require_verified(Path("releases/penguin-species"), "it was not loaded").ok
+        True
+
+    Raises:
+        IntegrityError: the folder differs from its manifest or has none.
+    """
+    folder = Path(folder)
+    manifest = folder / MANIFEST_FILE
+    if not manifest.exists() and not manifest.is_symlink():
+        if allow_unverified:
+            return None
+        raise IntegrityError(
+            f"{_no_manifest(folder, outcome)}, or pass allow_unverified=True only for a "
+            "folder you made yourself"
+        )
+    verification = verify_folder(folder)
+    if allow_unverified:
+        verification = replace(verification, extra=())
+    verification.require_match(outcome)
+    return verification
+
+
+def require_manifest(folder: str | Path, outcome: str) -> None:
+    """Refuse a folder that has no manifest: none of its files can be checked.
+
+    Example:
+        >>> require_manifest(Path("downloads/unknown"), "it was not loaded")
+        Traceback (most recent call last):
+        ...
+        modelshare.errors.IntegrityError: downloads/unknown has no manifest.json, so none ...
+
+    Raises:
+        UsageError: ``folder`` does not exist.
+        IntegrityError: ``folder/manifest.json`` does not exist; a manifest that exists but
+            is not a regular file is refused by :func:`read_manifest`.
+    """
+    if not Path(folder).is_dir():
+        raise UsageError(f"{folder} is not a modelshare release: no such folder")
+    manifest = Path(folder) / MANIFEST_FILE
+    if not manifest.exists() and not manifest.is_symlink():
+        raise IntegrityError(_no_manifest(Path(folder), outcome))
+
+
+def _no_manifest(folder: Path, outcome: str) -> str:
+    return (
+        f"{folder} has no {MANIFEST_FILE}, so none of its files can be checked; {outcome}: "
+        "get the release again from its publisher"
+    )
 
 
 def _entry_status(
@@ -438,7 +519,16 @@ def _compare(folder: Path, manifest: Manifest, copy_to: Path | None = None) -> V
         modified=tuple(path for path, status in statuses.items() if status == "modified"),
         missing=tuple(path for path, status in statuses.items() if status == "missing"),
         extra=tuple(sorted((listing.regular.keys() | listing.other) - listed)),
+        not_regular=tuple(name for name in sorted(RESERVED_FILES) if _is_special(folder / name)),
     )
+
+
+def _is_special(path: Path) -> bool:
+    """Whether ``path`` exists as anything but a regular file (a link is not followed)."""
+    try:
+        return not stat.S_ISREG(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return False
 
 
 def verify_folder(folder: str | Path) -> Verification:

@@ -12,30 +12,23 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from modelshare.errors import ModelshareError, first_validation_error
+from modelshare.layout import (  # noqa: F401 (the names other modules import from here)
+    CARD_FILE,
+    EXAMPLE_PATH,
+    PROFILE_FILE,
+    RECORD_FILE,
+    REQUIREMENTS_FILE,
+)
 
 SCHEMA_VERSION = "1.0"
-
-RECORD_FILE = "modelshare.json"
-"""Where a release keeps its record."""
-
-PROFILE_FILE = "data_profile.json"
-"""Where a release keeps its training data's profile."""
-
-CARD_FILE = "README.md"
-"""Where a release keeps its model card."""
-
-REQUIREMENTS_FILE = "requirements.txt"
-"""Where a release pins the packages its model needs."""
-
-EXAMPLE_PATH = "examples/predict.py"
-"""Where a release keeps its runnable example."""
 
 HUB_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?")
 """A Hub repository name (or organisation): at most 96 characters."""
@@ -64,6 +57,50 @@ def is_version(version: str) -> bool:
         (True, False, False)
     """
     return bool(VERSION.fullmatch(version)) and ".." not in version
+
+
+NAME_RULE = (
+    "letters, digits, '-', '_' or '.', at most 96 characters, starting and ending with a "
+    "letter or digit"
+)
+VERSION_RULE = (
+    "letters, digits, '.', '_', '+' or '-', at most 64 characters, starting and ending with "
+    "a letter or digit, no '..'"
+)
+
+
+def _held_to(rule: Callable[[str], bool], what: str) -> AfterValidator:
+    """A validator refusing a value that breaks ``rule``, saying what is expected."""
+
+    def check(value: str) -> str:
+        if not rule(value):
+            raise ValueError(f"expected {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _checked_relative_path(path: str) -> str:
+    from modelshare.manifest import unsafe_path_reason
+
+    reason = unsafe_path_reason(path)
+    if reason:
+        raise ValueError(f"path {path!r} {reason}")
+    return path
+
+
+def _checked_file_name(name: str) -> str:
+    if "/" in _checked_relative_path(name):
+        raise ValueError(f"{name!r} is not a file at the top of the release folder")
+    return name
+
+
+ReleaseName = Annotated[str, _held_to(is_hub_name, NAME_RULE)]
+"""A release name as ``Release()`` accepts it; a record read from anywhere is held to it."""
+ReleaseVersion = Annotated[str, _held_to(is_version, VERSION_RULE)]
+RelativePath = Annotated[str, AfterValidator(_checked_relative_path)]
+"""A path inside the release folder: relative, '/'-separated, no '..'."""
+FileName = Annotated[str, AfterValidator(_checked_file_name)]
 
 
 RELEASE_FIELDS: dict[str, str] = {
@@ -256,11 +293,13 @@ class ModelFacts(_Model):
     hyperparameters: list[Hyperparameter] = Field(default_factory=list)
     classes: list[str] | None = None
     feature_names_in: list[str] | None = None
-    file: str = "model.skops"
+    file: FileName = "model.skops"
     format: WeightsFormat = "skops"
     size_bytes: int = 0
     trusted_types: list[str] = Field(
-        default_factory=list, description="types skops.io.load must be told to trust"
+        default_factory=list,
+        description="types skops.io.load must be told to trust: the publisher's request; "
+        "the receiver's trust policy decides",
     )
     library_name: str | None = Field(None, description="the Hub's library id, when it has one")
     pipeline_tag: str | None = Field(None, description="the Hub's task id")
@@ -325,7 +364,7 @@ class EvaluationResult(_Model):
     metrics: list[Metric]
     labels: list[str] | None = None
     confusion_matrix: list[list[int]] | None = None
-    images: list[str] = Field(default_factory=list)
+    images: list[RelativePath] = Field(default_factory=list)
     sensitive_features: list[str] = Field(
         default_factory=list, description="features the model was evaluated per group of"
     )
@@ -394,8 +433,8 @@ class ReleaseRecord(_Model):
     schema_version: str = SCHEMA_VERSION
     modelshare_version: str
     created_at: datetime
-    name: str
-    version: str
+    name: ReleaseName
+    version: ReleaseVersion
     license: str | None = None
     authors: list[str] = Field(default_factory=list)
     contact: str | None = None
@@ -411,7 +450,7 @@ class ReleaseRecord(_Model):
         None, description="leakage checks run at save time: [] when they found nothing"
     )
     environment: Environment
-    example: str = Field(EXAMPLE_PATH, description="runnable example, tested at save")
+    example: RelativePath = Field(EXAMPLE_PATH, description="runnable example, tested at save")
     waive: dict[str, str] = Field(
         default_factory=dict, description="checklist item id -> why it does not apply"
     )

@@ -47,8 +47,10 @@ from modelshare.record import (
     CARD_FILE,
     EXAMPLE_PATH,
     HUMAN_FACT_FIELDS,
+    NAME_RULE,
     RECORD_FILE,
     REQUIREMENTS_FILE,
+    VERSION_RULE,
     Bootstrap,
     DatasetFacts,
     EvaluationResult,
@@ -75,10 +77,7 @@ def validate_name(name: str) -> str:
         'penguin-species'
     """
     if not is_hub_name(name or ""):
-        raise ModelshareError(
-            f"invalid release name {name!r}: use letters, digits, '-', '_' or '.', "
-            "at most 96 characters, starting and ending with a letter or digit"
-        )
+        raise ModelshareError(f"invalid release name {name!r}: use {NAME_RULE}")
     return name
 
 
@@ -90,10 +89,7 @@ def validate_version(version: str) -> str:
         '1.0.0'
     """
     if not is_version(version or ""):
-        raise ModelshareError(
-            f"invalid version {version!r}: use letters, digits, '.', '_', '+' or '-', "
-            "starting and ending with a letter or digit, e.g. 1.0.0"
-        )
+        raise ModelshareError(f"invalid version {version!r}: use {VERSION_RULE}, e.g. 1.0.0")
     return version
 
 
@@ -572,7 +568,7 @@ def _check_labels(classes: Any, y: pd.Series, dataset: str) -> None:
 def _refuse_pickled_weights(path: Path) -> None:
     """Refuse weights that were written as a pickle (a class may override how it saves)."""
     scan = scan_file(path)
-    if scan.contains_pickle or not scan.safe:
+    if scan.contains_pickle or not scan.content_safe:
         raise ModelshareError(
             f"the model was saved as {path.name} in {scan.format} format, which can run code "
             f"when loaded; {CONVERT_HINT}"

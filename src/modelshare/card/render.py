@@ -127,12 +127,7 @@ def get_started_section(record: ReleaseRecord, example_code: str) -> str:
         f"```python\n{example_code.strip()}\n```",
     ]
     if model.format == "skops":
-        trusted = "\n".join(f"- `{name}`" for name in model.trusted_types) or "- (none)"
-        parts += [
-            "`skops.io.load` must be told to trust these types, which the model needs beyond "
-            "skops' defaults (review them before loading a model you did not train):",
-            trusted,
-        ]
+        parts += _skops_trust(model.trusted_types)
     elif model.framework == "pytorch" and not model.rebuildable:
         parts.append(
             f"`{model.estimator}` cannot be rebuilt from `config.json` alone: build the network "
@@ -148,6 +143,38 @@ def get_started_section(record: ReleaseRecord, example_code: str) -> str:
             "when loaded."
         )
     return "\n\n".join(parts)
+
+
+def _skops_trust(needed: list[str]) -> list[str]:
+    """What loading a skops model asks of its receiver: the types it needs beyond skops'
+    defaults, each judged by modelshare's trust policy."""
+    from modelshare.safety.trust import DEFAULT_TRUSTED_TYPES, decide_trust, type_risk
+
+    load = (
+        "From Python, `modelshare.load(folder)` loads it too, after checking every file "
+        "against `manifest.json` and refusing any file that could run code when loaded"
+    )
+    if not needed:
+        return [f"The model needs no type beyond skops' defaults. {load}."]
+    lines = [
+        f"- `{name}`, trusted by modelshare by default: {DEFAULT_TRUSTED_TYPES[name]}"
+        if name in DEFAULT_TRUSTED_TYPES
+        else f"- `{name}`, **not** trusted by default: {type_risk(name)}"
+        for name in needed
+    ]
+    refused = list(decide_trust(needed).refused)
+    grant = (
+        f"; the types not trusted by default load only when the receiver grants them: "
+        f"`modelshare.load(folder, trusted={refused!r})`"
+        if refused
+        else ""
+    )
+    return [
+        "`skops.io.load` must be told to trust these types, which the model needs beyond "
+        "skops' defaults (review them before loading a model you did not train):",
+        "\n".join(lines),
+        f"{load}{grant}.",
+    ]
 
 
 def class_balance(data: DatasetFacts) -> str:

@@ -13,6 +13,7 @@ from importlib import import_module
 
 from modelshare.cli.app import app, err
 from modelshare.errors import ModelshareError, UsageError
+from modelshare.imports import drop_release_folders_from_path
 
 COMMAND_MODULES = ("authoring", "checking", "sharing", "converting", "distribution")
 """The modules that register commands on :data:`app`, in the order ``--help`` lists them."""
@@ -22,7 +23,9 @@ for _module in COMMAND_MODULES:
 
 
 def main() -> None:
-    """Entry point: run the app; user errors print one line and exit non-zero."""
+    """Entry point: run the app; user errors print one line and exit non-zero. Nothing is
+    imported from a release folder, even when ``python -m modelshare`` runs inside one."""
+    drop_release_folders_from_path()
     try:
         app()
     except UsageError as error:

@@ -31,9 +31,24 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON document 
 OverwriteOption = Annotated[
     bool, typer.Option("--overwrite", help="Replace the output folder if it exists.")
 ]
-PublicKeyOption = Annotated[
+SignatureOption = Annotated[
     Path | None,
-    typer.Option("--public-key", help="Also check the signature (model.sig) with this PEM key."),
+    typer.Option(
+        "--require-signature",
+        "--public-key",
+        metavar="PUBLIC_KEY",
+        help="Refuse the release unless model.sig shows that the owner of this PEM public key "
+        "signed every file of it (the card included).",
+    ),
+]
+TrustOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--trust",
+        metavar="TYPE",
+        help="A skops type you trust beyond modelshare's default list; repeat for several. "
+        "Grant only what `modelshare scan` names, and only for a publisher you trust.",
+    ),
 ]
 PasswordEnvOption = Annotated[
     str | None,

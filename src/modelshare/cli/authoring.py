@@ -16,6 +16,7 @@ import typer
 from modelshare.cli.app import (
     JsonOption,
     OverwriteOption,
+    TrustOption,
     app,
     out,
 )
@@ -117,10 +118,14 @@ def release(
         typer.Option(help="Evaluation data, PATH or NAME=PATH; repeat for several datasets."),
     ] = None,
     meta: Annotated[Path | None, typer.Option(help="modelshare.yaml with the human facts.")] = None,
+    trust: TrustOption = None,
     overwrite: OverwriteOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Build a release from files: a skops model, CSV/Parquet data and modelshare.yaml."""
+    """Build a release from files: a skops model, CSV/Parquet data and modelshare.yaml.
+
+    The model file may build only the types modelshare trusts by default and those named
+    with --trust (`modelshare scan MODEL` lists what it needs)."""
     from modelshare.data import read_table, split_target
     from modelshare.fsutil import ensure_free_target
     from modelshare.meta import ReleaseMeta, load_meta
@@ -133,7 +138,7 @@ def release(
     evaluations = [
         (name, path, *split_target(read_table(path), target, path.name)) for name, path in tests
     ]
-    fitted = model_from_file(model)
+    fitted = model_from_file(model, trust or ())
     rel = facts.to_release(default_name=out_dir.name)
     provenance = facts.training_data.model_dump(exclude={"name"})
     rel.training_data(

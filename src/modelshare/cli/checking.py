@@ -15,7 +15,8 @@ import typer
 from modelshare.cli.app import (
     JsonOption,
     PasswordEnvOption,
-    PublicKeyOption,
+    SignatureOption,
+    TrustOption,
     app,
     key_password,
     out,
@@ -51,7 +52,8 @@ def print_verification(verification: Verification) -> None:
 @app.command()
 def verify(
     folder: Annotated[Path, typer.Argument(help="The release folder to check.")],
-    public_key: PublicKeyOption = None,
+    require_signature: SignatureOption = None,
+    trust: TrustOption = None,
     data: Annotated[
         Path | None,
         typer.Option("--data", help="Data to re-run the evaluation on (CSV or Parquet)."),
@@ -63,15 +65,27 @@ def verify(
         str | None,
         typer.Option("--dataset", help="The evaluation whose claims to check; default: by rows."),
     ] = None,
+    run_example: Annotated[
+        bool,
+        typer.Option(
+            "--run-example",
+            help="Run examples/predict.py in an isolated temporary copy: python -I, no "
+            "credentials, temporary HOME, time limit, no network where unshare allows.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Verify a release: every file against its manifest, the model loaded safely, the
-    example run in a fresh process, the environment against requirements.txt.
+    environment against requirements.txt.
 
-    With --data and --target, re-run the evaluation and compare every claimed metric of the
-    dataset (--dataset) with the measured one. With --public-key, also check that the release
-    is exactly what that key's owner signed, before anything is loaded or run. Exit 1 when a
-    file differs, a step fails or a claim does not reproduce.
+    The example (examples/predict.py) is code from the release: it is not run unless
+    --run-example, and then in a temporary copy with python -I, no credential variables, a
+    temporary HOME, a time limit and, on Linux where unshare allows, no network. With --data
+    and --target, re-run the evaluation and compare every claimed metric of the dataset
+    (--dataset) with the measured one. With --require-signature, also check that the release
+    is exactly what that key's owner signed, before anything is loaded or run. A folder
+    without manifest.json is refused. Exit 1 when a file differs, a step fails or a claim
+    does not reproduce.
     """
     if (data is None) != (target is None):
         raise UsageError("--data and --target go together: the data and its target column")
@@ -84,7 +98,14 @@ def verify(
         from modelshare.data import read_table, split_target
 
         labelled = split_target(read_table(data), target, data.name)
-    result = verify_release(folder, public_key=public_key, data=labelled, dataset=dataset)
+    result = verify_release(
+        folder,
+        require_signature=require_signature,
+        trusted=trust or (),
+        data=labelled,
+        dataset=dataset,
+        run_example=run_example,
+    )
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2))
     else:
@@ -94,7 +115,8 @@ def verify(
 
 
 def print_release_verification(result: ReleaseVerification) -> None:
-    """The manifest verdict, then each step, the environment and the claims, one per line."""
+    """The manifest verdict, then each step (the example's isolation on the line after it),
+    the environment and the claims, one per line."""
     print_verification(result.manifest)
     if not result.manifest.ok:
         return
@@ -107,6 +129,8 @@ def print_release_verification(result: ReleaseVerification) -> None:
     styles = {"ok": "green", "failed": "bold red", "skipped": "yellow"}
     for step in result.steps:
         out.print(f"{step.name}: {step.detail}", style=styles[step.status], markup=False)
+        if step.isolation is not None:
+            out.print(f"  {step.isolation.describe()}", markup=False)
     if result.environment:
         out.print("environment: differs from requirements.txt", style="yellow", markup=False)
         for difference in result.environment:
@@ -148,7 +172,7 @@ def sign(
     signature = sign_release(folder, key, password=key_password(password_env))
     out.print(
         f"signed {folder}: {signature}; check it with "
-        f"`modelshare verify {folder} --public-key PUBLIC.pem`",
+        f"`modelshare verify {folder} --require-signature PUBLIC.pem`",
         style="green",
         markup=False,
     )

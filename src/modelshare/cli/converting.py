@@ -15,6 +15,7 @@ import typer
 from modelshare.cli.app import (
     JsonOption,
     OverwriteOption,
+    TrustOption,
     app,
     out,
 )
@@ -23,15 +24,17 @@ from modelshare.cli.app import (
 @app.command()
 def scan(
     path: Annotated[Path, typer.Argument(help="A model file, or a folder to scan every file of.")],
+    trust: TrustOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Judge files by content and list what their pickles import; exit 1 if any is unsafe."""
+    """Judge files by content, list what their pickles import and which types a skops file
+    needs (risky ones with why); exit 1 if any file is unsafe."""
     from rich.table import Table
     from rich.text import Text
 
     from modelshare.safety import scan_path
 
-    report = scan_path(path)
+    report = scan_path(path, trusted=trust or ())
     if as_json:
         typer.echo(report.to_json())
     else:
@@ -39,17 +42,31 @@ def scan(
         for file in report.files:
             highlight = dict.fromkeys(file.unsafe_globals, "bold red")
             imports = [Text(name, highlight.get(name, "")) for name in file.globals]
-            trust = [Text(f"skops trust: {name}", "yellow") for name in file.untrusted_types]
+            trusted = [
+                Text(f"skops type: {name}", "yellow")
+                for name in file.untrusted_types
+                if name not in file.needs_trust
+            ]
+            refused = [
+                Text(f"needs trust: {name} ({risk})", "bold red")
+                for name, risk in file.needs_trust.items()
+            ]
             table.add_row(
                 Text(file.path),
                 Text(file.format),
                 Text("safe", "green") if file.safe else Text("UNSAFE", "bold red"),
-                Text(", ").join(imports + trust),
-                Text("\n".join(file.problems)),
+                Text(", ").join(imports + trusted),
+                Text("\n").join([Text(problem) for problem in file.problems] + refused),
             )
         out.print(table)
         unsafe = sum(not file.safe for file in report.files)
         out.print(f"scanned {len(report.files)}, unsafe {unsafe}", markup=False)
+        if any(file.needs_trust for file in report.files):
+            out.print(
+                "types marked 'needs trust' load only with --trust TYPE (trusted=[...] from "
+                "Python), and only if you trust the file's publisher",
+                markup=False,
+            )
     if not report.safe:
         raise typer.Exit(1)
 

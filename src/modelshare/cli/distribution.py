@@ -16,6 +16,7 @@ import typer
 
 from modelshare.cli.app import (
     JsonOption,
+    TrustOption,
     app,
     out,
 )
@@ -178,13 +179,14 @@ def ood_command(
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Write every row's scores and flags as CSV.")
     ] = None,
+    trust: TrustOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Score each input row: is it like the training data? Lists the rows flagged and why."""
     from modelshare.data import read_table
     from modelshare.shift.detector import ood
 
-    detector = ood(reference)
+    detector = ood(reference, trusted=trust or ())
     rows = read_table(data)
     target = detector.scorer.profile.target
     if target is not None and target.name in rows.columns:

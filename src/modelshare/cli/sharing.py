@@ -17,7 +17,8 @@ from modelshare.cli.app import (
     JsonOption,
     OverwriteOption,
     PasswordEnvOption,
-    PublicKeyOption,
+    SignatureOption,
+    TrustOption,
     app,
     err,
     key_password,
@@ -149,6 +150,16 @@ def print_release_version(summary: dict[str, Any]) -> None:
     out.print(
         f"  model: {summary['model']['estimator']} ({summary['model']['task']})", markup=False
     )
+    trust = summary["trusted_types"]
+    if trust["requested"]:
+        out.print(f"  skops types requested: {', '.join(trust['requested'])}", markup=False)
+    for name, risk in trust["not_trusted_by_default"].items():
+        out.print(
+            f"  not trusted by default: {name} ({risk}); load with --trust {name} only if you "
+            "trust the publisher",
+            style="yellow",
+            markup=False,
+        )
     for dataset, metrics in summary["metrics"].items():
         scores = ", ".join(f"{name} {value:.3f}" for name, value in metrics.items())
         out.print(f"  {dataset}: {scores}", markup=False)
@@ -184,41 +195,36 @@ def pull(
         Path | None, typer.Option("--to", help="Destination folder; default ./NAME-VERSION.")
     ] = None,
     overwrite: OverwriteOption = False,
-    require_signature: Annotated[
-        bool,
-        typer.Option("--require-signature", help="Refuse a release not signed by --public-key."),
-    ] = False,
-    public_key: PublicKeyOption = None,
+    require_signature: SignatureOption = None,
+    trust: TrustOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Copy a published release from the local registry or the Hub, checking every file's
-    hash (and its signature with --public-key); nothing is left behind on failure."""
+    hash and scanning every file (and its signature with --require-signature); nothing is
+    left behind on failure."""
     from modelshare.hubs.base import parse_reference
     from modelshare.hubs.hf import HuggingFaceHub, is_hub_reference, parse_hub_reference
     from modelshare.hubs.local import LocalRegistry
     from modelshare.signing import signature_check
 
-    if require_signature and public_key is None:
-        raise UsageError("--require-signature needs --public-key, the key it must be signed with")
     if is_hub_reference(reference):
         repo, revision = parse_hub_reference(reference)
         label, pulled = f"{repo}@{revision}", {"repo": repo, "revision": revision}
-        accept = signature_check(public_key, name=label) if public_key else None
-        destination = HuggingFaceHub().pull(
-            repo, revision, to=to, overwrite=overwrite, accept=accept
-        )
+        hub: Any = HuggingFaceHub()
+        where: tuple[str, str] = (repo, revision)
     else:
-        registry = LocalRegistry()
-        resolved = registry.resolve(*parse_reference(reference))
-        label, pulled = str(resolved), resolved._asdict()
-        accept = signature_check(public_key, name=label) if public_key else None
-        destination = registry.pull(*resolved, to=to, overwrite=overwrite, accept=accept)
+        hub = LocalRegistry()
+        resolved = hub.resolve(*parse_reference(reference))
+        label, pulled, where = str(resolved), resolved._asdict(), tuple(resolved)
+    accept = signature_check(require_signature, name=label) if require_signature else None
+    destination = hub.pull(*where, to=to, overwrite=overwrite, accept=accept, trusted=trust or ())
     if as_json:
         typer.echo(json.dumps({**pulled, "path": str(destination)}, indent=2))
         return
-    signed = f" and is signed by {public_key}" if public_key else ""
+    signed = f" and is signed by {require_signature}" if require_signature else ""
     out.print(
-        f"pulled {label} into {destination}: every file matches the published manifest{signed}",
+        f"pulled {label} into {destination}: every file matches the published manifest and "
+        f"none could run code{signed}",
         style="green",
         markup=False,
     )

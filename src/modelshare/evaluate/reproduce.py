@@ -3,10 +3,11 @@ with data, the claimed metrics (``modelshare verify``).
 
 In order: every file is checked against ``manifest.json`` (and, with a public key, against the
 signature) before anything is read; the model is loaded with :func:`modelshare.load`, which
-refuses any file that could run code; ``examples/predict.py`` is run in a fresh Python process
-(it is code shipped in the release: check the signature of a release you did not make); the
-pinned packages of ``requirements.txt`` are compared with those installed; and, with data, the
-evaluation is re-run and every claim compared (:mod:`modelshare.evaluate.claims`).
+refuses any file that could run code; ``examples/predict.py``, code shipped in the release, is
+not run unless asked (``run_example=True``), and then only in an isolated copy
+(:func:`modelshare.isolation.start_isolated_example`); the pinned packages of
+``requirements.txt`` are compared with those installed; and, with data, the evaluation is
+re-run and every claim compared (:mod:`modelshare.evaluate.claims`).
 
 Example:
     >>> result = verify_release(Path("releases/penguin-species"), data=(X_test, y_test))
@@ -16,7 +17,7 @@ Example:
 
 from __future__ import annotations
 
-import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -25,8 +26,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from packaging.requirements import InvalidRequirement, Requirement
 
 from modelshare.errors import ModelshareError
-from modelshare.examples import example_outcome, start_example
-from modelshare.manifest import Verification, verify_folder
+from modelshare.examples import EXAMPLE_TIMEOUT_SECONDS
+from modelshare.imports import imports_outside
+from modelshare.isolation import IsolatedExample, Isolation, start_isolated_example
+from modelshare.manifest import Verification, require_manifest, verify_folder
 from modelshare.record import EXAMPLE_PATH, REQUIREMENTS_FILE
 
 if TYPE_CHECKING:
@@ -34,15 +37,26 @@ if TYPE_CHECKING:
     from modelshare.evaluate.claims import ClaimsReport
 
 StepStatus = Literal["ok", "failed", "skipped"]
+EXAMPLE_NOT_RUN = (
+    f"not run: {EXAMPLE_PATH} is code from the release; to run it in an isolated copy, "
+    "pass --run-example (run_example=True)"
+)
 
 
 @dataclass(frozen=True)
 class Step:
-    """One verification step after the manifest: loading the model or running the example."""
+    """One verification step after the manifest: loading the model or running the example
+    (with how it was isolated, when it was run)."""
 
     name: str
     status: StepStatus
     detail: str
+    isolation: Isolation | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The step as plain data, for ``--json`` output."""
+        isolation = {"isolation": self.isolation.as_dict()} if self.isolation else {}
+        return {"status": self.status, "detail": self.detail, **isolation}
 
 
 @dataclass(frozen=True)
@@ -83,9 +97,7 @@ class ReleaseVerification:
             **self.manifest.as_dict(),
             "ok": self.ok,
             "signed_by": str(self.signed_by) if self.signed_by else None,
-            "steps": {
-                step.name: {"status": step.status, "detail": step.detail} for step in self.steps
-            },
+            "steps": {step.name: step.as_dict() for step in self.steps},
             "environment": [
                 {"package": d.package, "pinned": d.pinned, "installed": d.installed}
                 for d in self.environment
@@ -97,53 +109,82 @@ class ReleaseVerification:
 def verify_release(
     folder: str | Path,
     *,
-    public_key: str | Path | None = None,
+    require_signature: str | Path | None = None,
+    trusted: Iterable[str] = (),
     data: tuple[Any, Any] | None = None,
     dataset: str | None = None,
+    run_example: bool = False,
+    example_timeout: float = EXAMPLE_TIMEOUT_SECONDS,
 ) -> ReleaseVerification:
     """Verify a release folder; with ``data`` (features and target), its claimed metrics too.
 
-    Nothing is loaded or run from a folder that does not match its manifest (or signature);
-    the modules that load and score models are imported only then, so a damaged folder is
-    reported at once. The example runs in its own process while the model is loaded and
-    scored here.
+    Nothing is loaded or run from a folder that has no manifest, does not match it, or (with
+    ``require_signature``, a PEM public key) was not signed by that key's owner; the modules
+    that load and score models are imported only then, so a damaged folder is reported at
+    once. The model is loaded by :func:`modelshare.load`, granting the skops types in
+    ``trusted`` beyond modelshare's default list. The example is code from the release: it is
+    skipped unless ``run_example``, and then runs isolated in a temporary copy, stopped after
+    ``example_timeout`` seconds, while the model is loaded and scored here.
 
     Example:
         >>> verify_release("releases/penguin-species", data=(X_test, y_test)).claims.reproduced
         True
+        >>> verify_release("downloads/penguin-species", run_example=True).steps[1].status
+        'ok'
+
+    Raises:
+        IntegrityError: the folder has no manifest.
+        ModelshareError: the signature does not match ``require_signature``, or the
+            evaluation cannot be re-run on ``data``.
     """
     folder = Path(folder)
+    with imports_outside(folder):
+        return _verify(
+            folder, require_signature, tuple(trusted), data, dataset, run_example, example_timeout
+        )
+
+
+def _verify(
+    folder: Path,
+    require_signature: str | Path | None,
+    trusted: tuple[str, ...],
+    data: tuple[Any, Any] | None,
+    dataset: str | None,
+    run_example: bool,
+    example_timeout: float,
+) -> ReleaseVerification:
+    require_manifest(folder, "nothing was verified")
     manifest = verify_folder(folder)
     if not manifest.ok:
         return ReleaseVerification(manifest)
-    if public_key is not None:
+    if require_signature is not None:
         from modelshare.signing import verify_signature
 
-        verify_signature(folder, public_key)
-    running = start_example(folder)
+        verify_signature(folder, require_signature)
+    example = start_isolated_example(folder, timeout=example_timeout) if run_example else None
     try:
-        loaded, claims = _load_and_reproduce(folder, data, dataset)
+        loaded, claims = _load_and_reproduce(folder, trusted, data, dataset)
     except BaseException:
-        running.kill()
-        running.communicate()
+        if example is not None:
+            example.stop()
         raise
     return ReleaseVerification(
         manifest,
-        Path(public_key) if public_key else None,
-        (loaded, _example_step(running)),
+        Path(require_signature) if require_signature else None,
+        (loaded, _example_step(example)),
         tuple(requirement_differences(folder / REQUIREMENTS_FILE)),
         claims,
     )
 
 
 def _load_and_reproduce(
-    folder: Path, data: tuple[Any, Any] | None, dataset: str | None
+    folder: Path, trusted: tuple[str, ...], data: tuple[Any, Any] | None, dataset: str | None
 ) -> tuple[Step, ClaimsReport | None]:
     """Load the model safely and, with data, check the claims against a new measurement."""
     from modelshare.bundle import Bundle
 
     bundle = Bundle.open(folder)
-    model, loaded = _load(bundle)
+    model, loaded = _load(bundle, trusted)
     if data is None:
         return loaded, None
     if model is None:
@@ -196,7 +237,7 @@ def _installed_version(name: str) -> str | None:
         return None
 
 
-def _load(bundle: Bundle) -> tuple[Any, Step]:
+def _load(bundle: Bundle, trusted: tuple[str, ...]) -> tuple[Any, Step]:
     """The release's model, loaded safely, and how that went."""
     from modelshare.loading import load
 
@@ -209,7 +250,7 @@ def _load(bundle: Bundle) -> tuple[Any, Step]:
             "modelshare.load(folder, model_class=...)",
         )
     try:
-        model = load(bundle.path)
+        model = load(bundle.path, trusted=trusted)
     except ModelshareError as error:
         return None, Step("model", "failed", str(error))
     return model, Step(
@@ -217,11 +258,13 @@ def _load(bundle: Bundle) -> tuple[Any, Step]:
     )
 
 
-def _example_step(running: subprocess.Popen[str]) -> Step:
-    """Wait for the release's example, started in a fresh process, and say how it went."""
-    failure = example_outcome(running)
+def _example_step(example: IsolatedExample | None) -> Step:
+    """Wait for the release's example, started isolated, and say how it went; skipped when
+    it was not started."""
+    if example is None:
+        return Step("example", "skipped", EXAMPLE_NOT_RUN)
+    failure = example.outcome()
     if failure is not None:
-        return Step("example", "failed", failure)
-    return Step(
-        "example", "ok", f"{EXAMPLE_PATH} ran in a fresh process and gave the recorded results"
-    )
+        return Step("example", "failed", failure, example.isolation)
+    detail = f"{EXAMPLE_PATH} ran in an isolated copy and gave the recorded results"
+    return Step("example", "ok", detail, example.isolation)

@@ -14,15 +14,16 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from modelshare.errors import UsageError
-from modelshare.manifest import Manifest
+from modelshare.manifest import Manifest, Verification
 from modelshare.record import RECORD_FILE, ReleaseRecord, read_record
+from modelshare.safety.trust import decide_trust
 
 LATEST = "latest"
 """The version meaning "the newest published one"; no release may be published as it."""
@@ -30,6 +31,37 @@ LATEST = "latest"
 Accept = Callable[[Path], None]
 """A last check of a complete, verified copy before a pull moves it into place; raising
 refuses the pull and leaves nothing at the destination (e.g. a signature check)."""
+
+
+def receive(
+    copied: Verification,
+    staging: Path,
+    name: str,
+    *,
+    trusted: Iterable[str] = (),
+    accept: Accept | None = None,
+) -> None:
+    """What every pull checks in ``staging``, its complete copy, before it is moved into
+    place: every file matched the published manifest while it was copied (``copied``; files
+    the manifest does not list were not copied), no file could run code or needs a skops type
+    the receiver has not trusted, and ``accept`` (a signature check) passes. ``name`` is how
+    messages call the release.
+
+    Example:
+        >>> receive(copy_verified(source, staging), staging, "penguin-species@1.0.0")
+
+    Raises:
+        IntegrityError: a listed file differs or is missing.
+        UnsafeContentError: a file could run code, or needs a type nobody trusted.
+    """
+    from modelshare.safety.policy import refuse_unsafe_release
+
+    replace(copied, extra=()).require_match(
+        "it was damaged or changed after publishing; nothing was pulled", name=name
+    )
+    refuse_unsafe_release(staging, "nothing was pulled", trusted=trusted, name=name)
+    if accept is not None:
+        accept(staging)
 
 
 def read_release_record(folder: Path) -> ReleaseRecord:
@@ -126,6 +158,10 @@ class ReleaseVersion:
             "license": record.license,
             "authors": record.authors,
             "model": {"estimator": record.model.estimator, "task": record.model.task},
+            "trusted_types": {
+                "requested": record.model.trusted_types,
+                "not_trusted_by_default": decide_trust(record.model.trusted_types).risks(),
+            },
             "metrics": {
                 result.dataset.name: result.headline_metrics() for result in record.evaluation
             },
@@ -157,7 +193,9 @@ class Hub(Protocol):
         to: Path | None = None,
         overwrite: bool = False,
         accept: Accept | None = None,
+        trusted: Iterable[str] = (),
     ) -> Path:
-        """Copy one published version into ``to`` (default ``./NAME-VERSION``), verified;
-        ``accept``, when given, checks the complete copy before it is moved into place."""
+        """Copy one published version into ``to`` (default ``./NAME-VERSION``), verified and
+        scanned (:func:`receive`); ``accept``, when given, checks the complete copy before it
+        is moved into place; ``trusted`` names the skops types the receiver grants."""
         ...

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import glob
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +35,7 @@ from modelshare.hubs.base import (
     PublishedVersion,
     parse_reference,
     read_release_record,
+    receive,
 )
 from modelshare.manifest import (
     MANIFEST_FILE,
@@ -94,6 +94,18 @@ def parse_hub_reference(text: str) -> tuple[str, str]:
     return check_repo_id(repo), MAIN if revision == LATEST else revision
 
 
+def _release_patterns(source: Path, manifest: Manifest) -> list[str]:
+    """Patterns that match exactly the files of a verified release: every file the manifest
+    lists, the manifest, and each signature file that is a regular file, never a link."""
+    signatures = [
+        name
+        for name in SIGNATURE_FILES
+        if (source / name).is_file() and not (source / name).is_symlink()
+    ]
+    paths = [*(entry.path for entry in manifest.files), MANIFEST_FILE, *signatures]
+    return [glob.escape(path) for path in paths]
+
+
 class HuggingFaceHub:
     """The Hugging Face Hub at ``endpoint`` (default: ``HF_ENDPOINT`` or huggingface.co).
 
@@ -112,6 +124,8 @@ class HuggingFaceHub:
     ) -> PublishedVersion:
         """Publish a verified release folder to ``repo``, tagged with its version.
 
+        Only what was verified is uploaded: the files the manifest lists, the manifest and
+        the signature files that are regular files; the branch then holds exactly those.
         Publishing a version that is already tagged with identical content changes nothing
         (``created`` is False); with different content it is refused. ``private`` creates
         the repository private, and refuses an existing public one.
@@ -119,12 +133,21 @@ class HuggingFaceHub:
         Example:
             >>> HuggingFaceHub().publish(Path("rel"), repo="lab/penguins").location
             'https://huggingface.co/lab/penguins/tree/1.0.0'
+
+        Raises:
+            UsageError: not a release, an invalid repository id, or no token.
+            IntegrityError: the folder differs from its manifest (a signature that is a link
+                included).
+            ModelshareError: the version is published with other content, or the Hub
+                refused or could not be reached.
         """
         source = Path(release_dir)
-        manifest = read_manifest(source)
+        read_manifest(source)  # no release: said first, before the cheaper checks and hashing
         record = read_release_record(source)
         check_repo_id(repo)
-        verify_folder(source).require_match("nothing was published")
+        verification = verify_folder(source)
+        verification.require_match("nothing was published")
+        manifest = verification.manifest
         api = self._api(require_token=True)
         location = f"{self.endpoint}/{repo}/tree/{record.version}"
         with self._translated_errors(repo, record.version):
@@ -142,6 +165,7 @@ class HuggingFaceHub:
                 repo_id=repo,
                 folder_path=source,
                 commit_message=f"Publish {record.name} {record.version}",
+                allow_patterns=_release_patterns(source, manifest),
                 delete_patterns="*",
             )
             api.create_tag(
@@ -157,16 +181,24 @@ class HuggingFaceHub:
         to: str | Path | None = None,
         overwrite: bool = False,
         accept: Accept | None = None,
+        trusted: Iterable[str] = (),
     ) -> Path:
         """Download a release from ``repo`` at ``revision`` into ``to`` (default
-        ``./NAME-VERSION`` from its record), checking every file against its manifest.
+        ``./NAME-VERSION`` from its record, whose name and version are validated like
+        ``Release()``'s), checking every file against its manifest and scanning it
+        (:func:`~modelshare.hubs.base.receive`).
 
-        Only the files the manifest lists are kept; on any difference, or when ``accept``
-        raises, nothing is left at ``to``.
+        Only the files the manifest lists are kept; on any difference, unsafe file, or when
+        ``accept`` raises, nothing is left at ``to``.
 
         Example:
             >>> HuggingFaceHub().pull("lab/penguins", "1.0.0", to=Path("penguins"))
             PosixPath('penguins')
+
+        Raises:
+            IntegrityError: a file differs from the published manifest.
+            UnsafeContentError: a file could run code, or needs a type nobody trusted.
+            ModelshareError: the Hub refused or could not be reached, or no such release.
         """
         check_repo_id(repo)
         revision = MAIN if revision == LATEST else revision
@@ -181,13 +213,13 @@ class HuggingFaceHub:
             record = read_release_record(download)
             destination = Path(to or f"{record.name}-{record.version}")
             with atomic_directory(destination, overwrite=overwrite) as staging:
-                listed_only = replace(copy_verified(download, staging), extra=())
-                listed_only.require_match(
-                    "it was damaged or changed after publishing; nothing was pulled",
-                    name=f"{repo}@{revision} on {self.endpoint}",
+                receive(
+                    copy_verified(download, staging),
+                    staging,
+                    f"{repo}@{revision} on {self.endpoint}",
+                    trusted=trusted,
+                    accept=accept,
                 )
-                if accept is not None:
-                    accept(staging)
         return destination
 
     def _api(self, *, require_token: bool) -> HfApi:

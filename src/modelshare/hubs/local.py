@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from modelshare.hubs.base import (
     ReleaseSummary,
     ReleaseVersion,
     read_release_record,
+    receive,
 )
 from modelshare.manifest import (
     Manifest,
@@ -179,25 +181,33 @@ class LocalRegistry:
         to: str | Path | None = None,
         overwrite: bool = False,
         accept: Accept | None = None,
+        trusted: Iterable[str] = (),
     ) -> Path:
         """Copy one published version into ``to`` (default ``./NAME-VERSION``), checking every
-        file against the published manifest; on any difference nothing is left at ``to``.
-        ``accept``, when given, checks the complete copy before it is moved into place.
+        file against the published manifest and scanning it (:func:`receive`); on any
+        difference or unsafe file nothing is left at ``to``. ``accept``, when given, checks
+        the complete copy before it is moved into place; ``trusted`` names the skops types
+        the receiver grants beyond modelshare's default list.
 
         Example:
             >>> LocalRegistry().pull("penguin-species", "1.0.0")
             PosixPath('penguin-species-1.0.0')
+
+        Raises:
+            IntegrityError: a file differs from the published manifest.
+            UnsafeContentError: a file could run code, or needs a type nobody trusted.
         """
         reference = self.resolve(name, version)
         source = self.root / reference.name / reference.version
         destination = Path(to) if to is not None else Path(f"{reference.name}-{reference.version}")
         with atomic_directory(destination, overwrite=overwrite) as staging:
-            copy_verified(source, staging).require_match(
-                "it was damaged or tampered with after publishing; nothing was pulled",
-                name=f"{reference} in the local registry",
+            receive(
+                copy_verified(source, staging),
+                staging,
+                f"{reference} in the local registry",
+                trusted=trusted,
+                accept=accept,
             )
-            if accept is not None:
-                accept(staging)
         return destination
 
     def resolve(self, name: str, version: str = LATEST) -> Reference:

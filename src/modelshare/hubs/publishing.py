@@ -24,8 +24,13 @@ from typing import Any
 
 from modelshare.errors import ModelshareError, UsageError
 from modelshare.fsutil import write_file_durably
-from modelshare.hubs.base import PublishedVersion
-from modelshare.manifest import SIGNATURE_FILES, copy_verified, write_manifest
+from modelshare.hubs.base import PublishedVersion, read_release_record
+from modelshare.manifest import (
+    SIGNATURE_FILES,
+    copy_verified,
+    require_verified,
+    write_manifest,
+)
 from modelshare.record import CARD_FILE
 from modelshare.signing import SIGNATURE_FILE, check_private_key, sign_release
 
@@ -59,6 +64,24 @@ def blocking_problems(folder: str | Path) -> list[str]:
     from modelshare.audit.check import check_path
 
     return check_path(folder).blocking
+
+
+def refuse_unsafe_content(folder: Path) -> None:
+    """Refuse a release any of whose files could run code when loaded, whatever its name:
+    a pickle, a polyglot, damaged content, or a skops model needing types its record does
+    not declare. ``--force`` does not override this.
+
+    Example:
+        >>> refuse_unsafe_content(Path("releases/penguin-species"))
+
+    Raises:
+        UnsafeContentError: naming the first such file and why.
+        UsageError: the folder is not a release.
+    """
+    from modelshare.safety.policy import refuse_unsafe_release
+
+    declared = read_release_record(folder).model.trusted_types
+    refuse_unsafe_release(folder, "nothing was published", trusted=declared)
 
 
 def mark_forced(card: str, problems: Sequence[str]) -> str:
@@ -130,9 +153,11 @@ def publish_release(
 ) -> PublishOutcome:
     """Audit a release, then publish it (or a forced and/or signed copy of it) with ``publish``.
 
-    Refuses when ``modelshare check`` blocks the release, unless ``force``; a forced release
-    is published with a note in its card naming what blocked it. ``sign_key`` signs the
-    published copy. The folder itself is never changed.
+    Refuses a release that does not match its manifest, or holds content that could run
+    code (:func:`refuse_unsafe_content`), always; and when ``modelshare check`` blocks the
+    release, unless ``force``: a forced release is published with a note in its card naming
+    what blocked it. ``sign_key`` signs the published copy. The folder itself is never
+    changed.
 
     Example:
         >>> hub = HuggingFaceHub()
@@ -140,6 +165,8 @@ def publish_release(
         ('contact',)
     """
     folder = Path(folder)
+    require_verified(folder, "nothing was published")
+    refuse_unsafe_content(folder)
     problems = tuple(blocking_problems(folder))
     if problems and not force:
         raise _refusal(folder, problems)

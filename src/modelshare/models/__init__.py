@@ -15,10 +15,11 @@ Example:
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from modelshare.errors import ModelshareError
+from modelshare.errors import ModelshareError, UnsafeContentError
 from modelshare.models.base import ModelAdapter
 from modelshare.record import ModelFacts
 
@@ -90,21 +91,27 @@ def release_adapter(model: Any, facts: ModelFacts, folder: Path) -> ModelAdapter
     )
 
 
-def model_from_file(path: Path) -> Any:
+def model_from_file(path: Path, trusted: Iterable[str] = ()) -> Any:
     """A scikit-learn model read from a skops file; a pickle (raw, joblib or a PyTorch
-    checkpoint) is refused by content, pointing to ``modelshare convert`` or skops.
+    checkpoint) is refused by content, pointing to ``modelshare convert`` or skops. The file
+    may build only the types modelshare trusts by default and those named in ``trusted``.
 
     Example:
         >>> model_from_file(Path("my_awesome_model.pth"))
         Traceback (most recent call last):
         ...
-        modelshare.errors.ModelshareError: my_awesome_model.pth is a pytorch file, ...
+        modelshare.errors.UnsafeContentError: my_awesome_model.pth is a pytorch file, ...
+
+    Raises:
+        UnsafeContentError: a pickle, unsafe content, or a type nobody trusted.
+        ModelshareError: safetensors weights without their class, or not a skops file.
     """
     from modelshare.safety import scan_file
+    from modelshare.safety.policy import refusal_message
 
-    scan = scan_file(path)
+    scan = scan_file(path, trusted=trusted)
     if scan.contains_pickle:
-        raise ModelshareError(
+        raise UnsafeContentError(
             f"{path.name} is a {scan.format} file, which runs code when loaded; {CONVERT_HINT}"
         )
     if scan.format == "safetensors":
@@ -112,9 +119,11 @@ def model_from_file(path: Path) -> Any:
             f"{path.name} holds weights only: load them into the model's class and pass the "
             "model to Release.model(...) from Python"
         )
-    from modelshare.models.sklearn import load_model_file
+    if not scan.safe:
+        raise UnsafeContentError(refusal_message(path.name, scan))
+    from modelshare.models.sklearn import load_model
 
-    return load_model_file(path)
+    return load_model(path, trusted)
 
 
 def _comes_from(model: Any, package: str) -> bool:

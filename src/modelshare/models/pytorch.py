@@ -26,6 +26,7 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -292,29 +293,36 @@ def load_network(
 
 def recorded_mixin_class(facts: ModelFacts, folder: Path) -> type:
     """The PyTorchModelHubMixin class the record names, imported from the installed
-    environment (never from the release folder).
+    environment, never from the release folder.
+
+    The record is a stranger's input, and importing a module runs it and every package above
+    it. So each package on the way is located before it is imported (locating ``a.b``
+    imports only ``a``, already checked), and refused when found inside the release folder:
+    from the current folder when that is the release (``python -c``, a notebook), or through a
+    link into it. The module imported is checked once more.
 
     Example:
         >>> recorded_mixin_class(bundle.record.model, bundle.path)
         <class 'tests.seed.hub_model.MyModel'>
+
+    Raises:
+        ModelshareError: the record names no mixin class, a path that is not a dotted Python
+            name, a module that is not installed or would come from the release folder, or
+            something that is not a PyTorchModelHubMixin class.
     """
-    module_name, _, name = facts.estimator_path.rpartition(".")
+    path = facts.estimator_path
     if not facts.hub_mixin:
+        raise ModelshareError(f"pass model_class= (the class {path}) to load this PyTorch model")
+    parts = path.split(".")
+    if len(parts) < 2 or not all(part.isidentifier() for part in parts):
         raise ModelshareError(
-            f"pass model_class= (the class {facts.estimator_path}) to load this PyTorch model"
+            f"the record names the model class {path!r}, which is not a dotted Python name "
+            "such as package.module.MyModel; pass model_class="
         )
-    spec = importlib.util.find_spec(module_name) if module_name else None
-    origin = Path(spec.origin).resolve() if spec and spec.origin else None
-    if origin is None or origin.is_relative_to(folder.resolve()):
-        raise ModelshareError(
-            f"{facts.estimator_path} is not importable from the installed packages; install "
-            "the package that defines it or pass model_class="
-        )
-    cls = getattr(importlib.import_module(module_name), name, None)
+    module = _import_installed(".".join(parts[:-1]), folder.resolve(), path)
+    cls = getattr(module, parts[-1], None)
     if not (isinstance(cls, type) and issubclass(cls, PyTorchModelHubMixin)):
-        raise ModelshareError(
-            f"{facts.estimator_path} is not a PyTorchModelHubMixin class; pass model_class="
-        )
+        raise ModelshareError(f"{path} is not a PyTorchModelHubMixin class; pass model_class=")
     return cls
 
 
@@ -331,6 +339,49 @@ def build_module(cls: type, config: Mapping[str, Any]) -> nn.Module:
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
+
+
+def _import_installed(module_name: str, release: Path, path: str) -> ModuleType:
+    """``module_name`` imported after every package on its way was found outside
+    ``release`` (resolved); ``path`` is the class path the messages name."""
+    parts = module_name.split(".")
+    for name in (".".join(parts[:depth]) for depth in range(1, len(parts) + 1)):
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None:
+            raise _not_installed(path)
+        origin = spec.origin if spec.has_location else None
+        if _inside(release, origin, *(spec.submodule_search_locations or ())):
+            raise _from_release(path, name)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        raise _not_installed(path) from None
+    if _inside(release, getattr(module, "__file__", None), *getattr(module, "__path__", ())):
+        raise _from_release(path, module_name)
+    return module
+
+
+def _inside(release: Path, *locations: str | None) -> bool:
+    """Whether any of ``locations`` (files or folders, links resolved) lies in ``release``."""
+    return any(place and Path(place).resolve().is_relative_to(release) for place in locations)
+
+
+def _not_installed(path: str) -> ModelshareError:
+    return ModelshareError(
+        f"{path} is not importable from the installed packages; install the package that "
+        "defines it or pass model_class="
+    )
+
+
+def _from_release(path: str, module: str) -> ModelshareError:
+    return ModelshareError(
+        f"{path} would be imported from the release folder ({module} is found there), and "
+        "nothing in a release runs when it is loaded; install the package that defines it, "
+        "or pass model_class="
+    )
 
 
 def _rebuilds(module: nn.Module, config: Mapping[str, Any]) -> bool:

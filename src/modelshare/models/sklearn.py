@@ -1,26 +1,25 @@
 """The scikit-learn adapter: check, describe, save and load fitted estimators and Pipelines.
 
 Models are saved with skops, which stores them without pickle; loading names every type the
-file needs and loads only those it is told to trust.
+file needs and builds only those the receiver's trust policy grants.
 
 Example:
     >>> check_supported(example.model)
     >>> facts = describe_model(example.model)
     >>> facts.estimator, facts.task
     ('LogisticRegression', 'classification')
-    >>> trusted = save_model(example.model, Path("model.skops"))
-    >>> load_model(Path("model.skops"), trusted).predict(example.X_test)[:2]
+    >>> save_model(example.model, Path("model.skops"))
+    ['numpy.dtype']
+    >>> load_model(Path("model.skops")).predict(example.X_test)[:2]
     array(['Adelie', 'Gentoo'], dtype=object)
 """
 
 from __future__ import annotations
 
-import inspect
 import numbers
-import pydoc
 import sys
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,21 +31,19 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from modelshare.data import as_frame
-from modelshare.errors import ModelshareError
+from modelshare.errors import ModelshareError, UnsafeContentError
 from modelshare.examples import example_script
 from modelshare.models.base import TABULAR_PIPELINE_TAGS, ModelAdapter, Task
 from modelshare.preprocessing import constructor_params, describe_preprocessing, qualified_name
 from modelshare.record import ModelFacts
 from modelshare.safety import is_pickle_content
+from modelshare.safety.trust import require_trust
 
 SUPPORTED = "fitted scikit-learn estimators and Pipelines (classifiers and regressors)"
 """What this adapter accepts, as quoted in its error messages."""
 
 ALWAYS_REQUIRED = frozenset({"sklearn", "numpy", "scipy", "skops"})
 """Top-level modules every scikit-learn release needs to load."""
-
-TRUSTED_PACKAGES = frozenset({"sklearn", "numpy", "scipy"})
-"""Packages whose classes a user-supplied skops file may need without being refused."""
 
 FITTED_PARTS = ("transformers_", "estimators_", "estimator_", "best_estimator_", "final_estimator_")
 """Public fitted attributes that hold the estimators a meta-estimator fitted."""
@@ -225,46 +222,23 @@ def save_model(model: Any, path: Path) -> list[str]:
     return sorted(skops.io.get_untrusted_types(file=path))
 
 
-def load_model(path: Path, trusted: Sequence[str]) -> Any:
-    """Load a skops file trusting exactly ``trusted``; refuse if it needs any other type.
+def load_model(path: Path, trusted: Iterable[str] = ()) -> Any:
+    """Load a skops file, letting it build only the types the trust policy grants: those on
+    modelshare's default list and those the caller names in ``trusted``
+    (:mod:`modelshare.safety.trust`). Whatever list the file or its release carries grants
+    nothing.
 
     Example:
-        >>> load_model(Path("model.skops"), ["numpy.dtype"])
-        Pipeline(steps=[('features', ...), ('classifier', LogisticRegression(...))])
+        >>> load_model(Path("model.skops")).predict(example.X_test)[:2]
+        array(['Adelie', 'Gentoo'], dtype=object)
+
+    Raises:
+        UnsafeContentError: the file is a pickle, or needs a type that is not granted.
+        ModelshareError: the file is missing or not a skops file.
     """
     path = Path(path)
-    outside = sorted(set(_needed_types(path)) - set(trusted))
-    if outside:
-        raise ModelshareError(
-            f"{path.name} needs types outside its trust list: {', '.join(outside)}; "
-            "it was not loaded"
-        )
-    return skops.io.load(path, trusted=list(trusted))
-
-
-def load_model_file(path: Path) -> Any:
-    """Load a model file given by a user: skops only, judged by content, not by extension.
-
-    Pickle and joblib files are refused (they run code when loaded). A skops file loads when
-    every type it needs is a class from scikit-learn, numpy or scipy; other types are refused
-    by name.
-
-    Example:
-        >>> load_model_file(Path("model.pkl"))
-        Traceback (most recent call last):
-        ...
-        modelshare.errors.ModelshareError: model.pkl is a pickle, which runs code when loaded; ...
-    """
-    path = Path(path)
-    needed = _needed_types(path)
-    refused = [name for name in needed if not _is_library_class(name)]
-    if refused:
-        raise ModelshareError(
-            f"{path.name} needs types that are neither scikit-learn, numpy or scipy classes "
-            f"nor scikit-learn functions: {', '.join(refused)}; load it with "
-            "skops.io.load(path, trusted=[...]) only if you trust its source"
-        )
-    return skops.io.load(path, trusted=needed)
+    granted = require_trust(path.name, _needed_types(path), trusted)
+    return skops.io.load(path, trusted=granted)
 
 
 def _needed_types(path: Path) -> list[str]:
@@ -272,7 +246,9 @@ def _needed_types(path: Path) -> list[str]:
     if not path.is_file():
         raise ModelshareError(f"model file not found: {path}")
     if is_pickle_content(path):
-        raise ModelshareError(f"{path.name} is a pickle, which runs code when loaded; {SKOPS_HINT}")
+        raise UnsafeContentError(
+            f"{path.name} is a pickle, which runs code when loaded; {SKOPS_HINT}"
+        )
     with path.open("rb") as file:
         head = file.read(len(ZIP_MAGIC))
     if head != ZIP_MAGIC:
@@ -283,16 +259,6 @@ def _needed_types(path: Path) -> list[str]:
         raise ModelshareError(
             f"{path.name} is a zip archive but not a readable skops file; {SKOPS_HINT}"
         ) from None
-
-
-def _is_library_class(type_name: str) -> bool:
-    """Whether a dotted name is a scikit-learn, numpy or scipy class, or a scikit-learn
-    function such as the ``f_classif`` score of a feature selector (only those get imported)."""
-    package = type_name.split(".")[0]
-    if package not in TRUSTED_PACKAGES:
-        return False
-    found = pydoc.locate(type_name)
-    return isinstance(found, type) or (package == "sklearn" and inspect.isfunction(found))
 
 
 # ---------------------------------------------------------------------------------------------

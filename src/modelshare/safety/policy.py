@@ -15,12 +15,14 @@ Example:
 from __future__ import annotations
 
 import pickle
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from modelshare.errors import ModelshareError
-from modelshare.safety.report import FileScan
-from modelshare.safety.scan import scan_file
+from modelshare.errors import ModelshareError, UnsafeContentError
+from modelshare.safety.report import FileScan, ScanReport
+from modelshare.safety.scan import scan_file, scan_path
+from modelshare.safety.trust import trust_refusal
 
 TORCH_FORMATS = frozenset({"pytorch", "pytorch legacy"})
 """The formats ``torch.load`` reads."""
@@ -44,9 +46,12 @@ def is_pickle_content(path: str | Path) -> bool:
     return scan_file(path).contains_pickle
 
 
-def refuse_pickle(path: str | Path, *, allow_pickle: bool = False) -> FileScan:
-    """Return the file's scan, or raise a :class:`ModelshareError` saying why it must not be
-    loaded: anything unsafe is refused; a pickle is refused unless ``allow_pickle=True``.
+def refuse_pickle(
+    path: str | Path, *, allow_pickle: bool = False, trusted: Iterable[str] = ()
+) -> FileScan:
+    """Return the file's scan, or raise saying why it must not be loaded: anything unsafe is
+    refused; a pickle is refused unless ``allow_pickle=True``; a skops file is refused when
+    it needs a type that neither modelshare's default list nor ``trusted`` grants.
 
     With ``allow_pickle=True`` a pickle passes only when every global it imports is on the
     allowlist and it reads completely; the caller must still load it with a restricted
@@ -55,18 +60,51 @@ def refuse_pickle(path: str | Path, *, allow_pickle: bool = False) -> FileScan:
     Example:
         >>> refuse_pickle("state_dict.pt", allow_pickle=True).format
         'pytorch'
+
+    Raises:
+        UnsafeContentError: the file is unsafe, or a pickle that was not allowed.
     """
     path = Path(path)
-    scan = scan_file(path)
+    scan = scan_file(path, trusted=trusted)
     if not scan.safe:
-        raise ModelshareError(_unsafe_message(path.name, scan))
+        raise UnsafeContentError(refusal_message(path.name, scan))
     if scan.contains_pickle and not allow_pickle:
-        raise ModelshareError(
+        raise UnsafeContentError(
             f"{path.name} is a {scan.format} file, which runs code when loaded; "
             f"{_fix(scan.format)}, or pass allow_pickle=True to accept it (the scan found "
             "only allowlisted imports)"
         )
     return scan
+
+
+def refuse_unsafe_release(
+    folder: str | Path, outcome: str, *, trusted: Iterable[str] = (), name: str | None = None
+) -> ScanReport:
+    """Scan every file of a release folder and refuse it, in one line ending with
+    ``outcome``, when any file holds a pickle, is unsafe, or needs a skops type that neither
+    modelshare's default list nor ``trusted`` grants. A release never needs a pickle.
+    ``name`` is how the message calls the release (default: the folder's path).
+
+    Example:
+        >>> refuse_unsafe_release(Path("releases/penguin-species"), "nothing was pulled").safe
+        True
+
+    Raises:
+        UnsafeContentError: naming the first refused file, why, and how many others.
+    """
+    report = scan_path(folder, trusted=trusted)
+    refused = [file for file in report.files if file.contains_pickle or not file.safe]
+    if not refused:
+        return report
+    first = refused[0]
+    label = name or str(folder)
+    more = f" ({len(refused) - 1} more files refused)" if len(refused) > 1 else ""
+    if not first.safe:
+        raise UnsafeContentError(f"{label}{more}: {refusal_message(first.path, first, outcome)}")
+    raise UnsafeContentError(
+        f"{label}{more}: {first.path} is a {first.format} file, which runs code when loaded; "
+        f"{outcome}; {_fix(first.format)}"
+    )
 
 
 def safe_torch_load(path: str | Path) -> Any:
@@ -98,17 +136,26 @@ def safe_torch_load(path: str | Path) -> Any:
         ) from None
 
 
-def _unsafe_message(name: str, scan: FileScan) -> str:
+def refusal_message(name: str, scan: FileScan, outcome: str = "it was not loaded") -> str:
+    """Why an unsafe file is refused, in one line: its unsafe imports and problems, or the
+    types it needs that nobody trusted; then ``outcome`` and what to do.
+
+    Example:
+        >>> refusal_message("model.bin", scan_file("model.bin"))
+        'model.bin (pickle) is unsafe: it imports os.system, not on the allowlist; it was ...'
+    """
     reasons = []
     if scan.unsafe_globals:
         reasons.append(f"it imports {_listed(scan.unsafe_globals)}, not on the allowlist")
     reasons += scan.problems[:LISTED]
     if len(scan.problems) > LISTED:
         reasons.append(f"and {len(scan.problems) - LISTED} more problems")
-    return (
-        f"{name} ({scan.format}) is unsafe and was not loaded: {'; '.join(reasons)}; "
-        f"{_fix(scan.format)}"
-    )
+    if reasons:
+        return (
+            f"{name} ({scan.format}) is unsafe: {'; '.join(reasons)}; {outcome}; "
+            f"{_fix(scan.format)}"
+        )
+    return trust_refusal(name, list(scan.needs_trust), outcome)
 
 
 def _listed(names: list[str]) -> str:

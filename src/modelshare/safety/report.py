@@ -12,9 +12,12 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pydantic import BaseModel, Field, computed_field
 
 from modelshare.safety.allowlist import is_allowed
+from modelshare.safety.trust import decide_trust
 
 
 class FileScan(BaseModel):
@@ -39,14 +42,35 @@ class FileScan(BaseModel):
     """The globals that are not on the allowlist."""
     untrusted_types: list[str] = Field(default_factory=list)
     """Types a skops file needs trusted before ``skops.io.load`` builds them."""
+    needs_trust: dict[str, str] = Field(default_factory=dict)
+    """The untrusted types that neither modelshare's default list nor the caller grants, each
+    with the reason it is risky (:func:`modelshare.safety.trust.type_risk`)."""
     problems: list[str] = Field(default_factory=list)
     """Why the file, or a part of it, cannot be judged safe, one sentence each."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def safe(self) -> bool:
-        """Nothing outside the allowlist is imported and nothing was left unread."""
+        """The content is safe and every type a skops file needs is trusted."""
+        return self.content_safe and not self.needs_trust
+
+    @property
+    def content_safe(self) -> bool:
+        """Nothing outside the allowlist is imported and nothing was left unread, whichever
+        skops types a receiver may choose to trust."""
         return not self.unsafe_globals and not self.problems
+
+    def apply_trust(self, trusted: Iterable[str] = ()) -> None:
+        """Judge the skops types found against the trust policy: the default list plus
+        ``trusted``, the types the caller grants.
+
+        Example:
+            >>> scan.untrusted_types = ["builtins.exec", "numpy.dtype"]
+            >>> scan.apply_trust()
+            >>> list(scan.needs_trust)
+            ['builtins.exec']
+        """
+        self.needs_trust = decide_trust(self.untrusted_types, trusted).risks()
 
     def add_global(self, name: str) -> None:
         """Record an imported global, classified against the allowlist.

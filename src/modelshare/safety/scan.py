@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from modelshare.errors import UsageError
@@ -19,27 +20,43 @@ from modelshare.safety.sources import ScanLimits, Source
 DEFAULT_LIMITS = ScanLimits()
 
 
-def scan_file(path: str | Path, *, limits: ScanLimits = DEFAULT_LIMITS) -> FileScan:
+def scan_file(
+    path: str | Path, *, limits: ScanLimits = DEFAULT_LIMITS, trusted: Iterable[str] = ()
+) -> FileScan:
     """What one file is and whether loading it could run code; it is never loaded.
+
+    A skops file is safe only when every type it needs is trusted: on modelshare's default
+    list or in ``trusted`` (:mod:`modelshare.safety.trust`).
 
     Example:
         >>> scan = scan_file("model.bin")
         >>> scan.format, scan.safe, scan.unsafe_globals
         ('pickle', False, ['os.system'])
+
+    Raises:
+        UsageError: ``path`` is not a file.
     """
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
-    return scan_source(Source.for_file(path, limits))
+    scan = scan_source(Source.for_file(path, limits))
+    scan.apply_trust(trusted)
+    return scan
 
 
-def scan_path(path: str | Path, *, limits: ScanLimits = DEFAULT_LIMITS) -> ScanReport:
-    """Scan a file, or every file under a folder (paths in the report relative to it).
+def scan_path(
+    path: str | Path, *, limits: ScanLimits = DEFAULT_LIMITS, trusted: Iterable[str] = ()
+) -> ScanReport:
+    """Scan a file, or every file under a folder (paths in the report relative to it);
+    ``trusted`` as for :func:`scan_file`.
 
     Example:
         >>> report = scan_path("release")
         >>> report.safe, [f.path for f in report.files]
         (True, ['README.md', 'config.json', 'model.safetensors'])
+
+    Raises:
+        UsageError: ``path`` does not exist.
     """
     path = Path(path)
     if path.is_file():
@@ -50,6 +67,8 @@ def scan_path(path: str | Path, *, limits: ScanLimits = DEFAULT_LIMITS) -> ScanR
         ]
     else:
         raise UsageError(f"no such file or folder: {path}")
+    for file in files:
+        file.apply_trust(trusted)
     return ScanReport(path=str(path), files=files)
 
 
@@ -60,6 +79,10 @@ def _files(folder: Path) -> list[Path]:
 
 
 def _scan_one(path: Path, name: str, limits: ScanLimits) -> FileScan:
+    if path.is_symlink():
+        scan = FileScan(path=name, format="symbolic link")
+        scan.add_problem("a symbolic link inside the folder; links are not followed")
+        return scan
     if not path.is_file():
         scan = FileScan(path=name, format="not a regular file")
         scan.add_problem("not a regular file (a broken link, a pipe or a device); not inspected")

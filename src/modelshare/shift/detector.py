@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -39,12 +40,15 @@ if TYPE_CHECKING:
     from modelshare.record import ModelFacts
 
 
-def ood(reference: Any, *, model_class: type | None = None) -> OODDetector:
+def ood(
+    reference: Any, *, model_class: type | None = None, trusted: Iterable[str] = ()
+) -> OODDetector:
     """The out-of-distribution detector of a release folder (profile, calibrated thresholds
     and model) or of a profile alone (JSON path or :class:`DataProfile`: no classifier scores).
 
     ``model_class`` is the network class of a PyTorch release not made with
-    ``PyTorchModelHubMixin``, as for :func:`modelshare.load`.
+    ``PyTorchModelHubMixin``, and ``trusted`` the skops types you grant a scikit-learn
+    model beyond modelshare's default list, as for :func:`modelshare.load`.
 
     Example:
         >>> ood("releases/penguin-species").thresholds.tpr
@@ -61,7 +65,7 @@ def ood(reference: Any, *, model_class: type | None = None) -> OODDetector:
         scorer = OODScorer(profile, thresholds.mahalanobis)
     else:
         scorer = OODScorer.from_profile(profile)
-    return OODDetector(scorer, thresholds, release, model_class)
+    return OODDetector(scorer, thresholds, release, model_class, tuple(trusted))
 
 
 @dataclass
@@ -72,6 +76,7 @@ class OODDetector:
     thresholds: OODThresholds | None = None
     release: Path | None = None
     model_class: type | None = None
+    trusted: tuple[str, ...] = ()
     _adapter: ModelAdapter | None = field(default=None, init=False, repr=False)
 
     def score(
@@ -147,7 +152,7 @@ class OODDetector:
             from modelshare.models import release_adapter
 
             assert self.release is not None
-            model = load(self.release, model_class=self.model_class)
+            model = load(self.release, model_class=self.model_class, trusted=self.trusted)
             self._adapter = release_adapter(model, self._model_facts, self.release)
         return self._adapter
 

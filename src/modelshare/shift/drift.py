@@ -22,7 +22,7 @@ from modelshare.errors import UsageError
 from modelshare.manifest import refuse_unverified
 from modelshare.profile.model import DataProfile
 from modelshare.profile.sources import open_source
-from modelshare.record import PROFILE_FILE
+from modelshare.record import PROFILE_FILE, RECORD_FILE
 from modelshare.shift.decide import decide_columns, ordered, verdict
 from modelshare.shift.match import match_columns
 from modelshare.shift.report import DriftReport, DriftSettings
@@ -48,6 +48,11 @@ def load_reference(reference: Any, dataset: str | None = None) -> DataProfile:
             "of its evaluation datasets"
         )
     if path.is_dir():
+        if not (path / RECORD_FILE).is_file():
+            raise UsageError(
+                f"{path} is not a modelshare release ({RECORD_FILE} not found); pass a release "
+                "folder or a profile file written by `modelshare profile`"
+            )
         folder, path = path, _release_profile(path, dataset)
         refuse_unverified(folder, [path.relative_to(folder).as_posix()])
     if not path.exists():

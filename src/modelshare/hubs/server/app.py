@@ -40,6 +40,7 @@ from modelshare.hubs.server.errors import (
     repo_not_found,
 )
 from modelshare.hubs.server.lfs import UploadTickets, batch_answer
+from modelshare.hubs.server.security import SecurityScans
 from modelshare.hubs.server.storage import (
     COMMIT_OID,
     SHA256,
@@ -165,6 +166,7 @@ class HubServer:
         self._tokens = [token.encode() for token in tokens]
         self._lfs_threshold = lfs_threshold
         self._tickets = UploadTickets()
+        self.scans = SecurityScans(store.blobs)
 
     # --- access ------------------------------------------------------------------------------
 
@@ -227,13 +229,18 @@ class HubServer:
         return JSONResponse({"errors": errors, "warnings": warnings}, 400 if errors else 200)
 
     async def model_info(self, request: Request) -> Response:
-        """``GET /api/models/{repo}[/revision/{rev}]``: id, sha, files, card metadata."""
+        """``GET /api/models/{repo}[/revision/{rev}]``: id, sha, files, card metadata; with
+        ``?securityStatus=1``, every file's scan verdict (:mod:`.security`)."""
         info = self._readable(request)
         commit = self.store.resolve(info.repo_id, request.path_params.get("revision", "main"))
         card = self._card_data(commit)
         tags = card.get("tags") if isinstance(card.get("tags"), list) else []
+        security = {}
+        if request.query_params.get("securityStatus", "").lower() in {"1", "true"}:
+            security["securityRepoStatus"] = await run_in_threadpool(self.scans.status, commit)
         return JSONResponse(
             {
+                **security,
                 "id": info.repo_id,
                 "modelId": info.repo_id,
                 "author": info.repo_id.split("/")[0],
