@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import skops.io
 from sklearn.base import BaseEstimator, is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
@@ -38,6 +37,7 @@ from modelshare.preprocessing import constructor_params, describe_preprocessing,
 from modelshare.record import ModelFacts
 from modelshare.safety import is_pickle_content
 from modelshare.safety.trust import require_trust
+from modelshare.skopsio import skops_io
 
 SUPPORTED = "fitted scikit-learn estimators and Pipelines (classifiers and regressors)"
 """What this adapter accepts, as quoted in its error messages."""
@@ -218,8 +218,9 @@ def save_model(model: Any, path: Path) -> list[str]:
         >>> save_model(example.model, Path("model.skops"))
         ['numpy.dtype']
     """
-    skops.io.dump(model, path)
-    return sorted(skops.io.get_untrusted_types(file=path))
+    skops = skops_io()
+    skops.dump(model, path)
+    return sorted(skops.get_untrusted_types(file=path))
 
 
 def load_model(path: Path, trusted: Iterable[str] = ()) -> Any:
@@ -238,7 +239,7 @@ def load_model(path: Path, trusted: Iterable[str] = ()) -> Any:
     """
     path = Path(path)
     granted = require_trust(path.name, _needed_types(path), trusted)
-    return skops.io.load(path, trusted=granted)
+    return skops_io().load(path, trusted=granted)
 
 
 def _needed_types(path: Path) -> list[str]:
@@ -254,7 +255,7 @@ def _needed_types(path: Path) -> list[str]:
     if head != ZIP_MAGIC:
         raise ModelshareError(f"{path.name} is not a skops file; {SKOPS_HINT}")
     try:
-        return sorted(skops.io.get_untrusted_types(file=path))
+        return sorted(skops_io().get_untrusted_types(file=path))
     except (KeyError, ValueError, TypeError, zipfile.BadZipFile):
         raise ModelshareError(
             f"{path.name} is a zip archive but not a readable skops file; {SKOPS_HINT}"

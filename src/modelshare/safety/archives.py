@@ -101,14 +101,14 @@ def zip_format(names: list[str]) -> str:
 
 def _add_untrusted_types(source: Source, stream: BinaryIO, scan: FileScan) -> None:
     """The types skops would need trusted to load the file (read from its schema only)."""
-    import skops.io
+    from modelshare.skopsio import skops_io
 
     try:
         if source.path is not None:
-            types = skops.io.get_untrusted_types(file=source.path)
+            types = skops_io().get_untrusted_types(file=source.path)
         else:
             stream.seek(0)
-            types = skops.io.get_untrusted_types(data=stream.read())
+            types = skops_io().get_untrusted_types(data=stream.read())
     except SKOPS_ERRORS as error:
         scan.add_problem(f"not a readable skops file: {error}")
     else:
