@@ -11,11 +11,19 @@ Example:
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from modelshare.errors import UsageError
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+MAX_COMMIT_BYTES = 1024**3
+"""The default largest commit body (NDJSON, inline files base64-encoded): 1 GiB."""
+MAX_LFS_BYTES = 50 * 1024**3
+"""The default largest LFS object: 50 GiB, streamed to disk."""
+GIL_SWITCH_SECONDS = 0.001
+"""How long a worker thread parsing a card may hold the GIL while the event loop waits for it
+(Python's default is 5 ms): short waits keep every other request fast meanwhile."""
 
 
 def read_tokens(path: Path) -> frozenset[str]:
@@ -44,11 +52,16 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     lfs_threshold: int | None = None,
+    max_commit_bytes: int = MAX_COMMIT_BYTES,
+    max_lfs_bytes: int = MAX_LFS_BYTES,
 ) -> None:
     """Serve the repositories under ``root`` until interrupted.
 
     Example:
         >>> serve(Path("/srv/modelshare"), tokens=frozenset({"s3cret"}), port=8000)
+
+    Raises:
+        UsageError: without starlette and uvicorn.
     """
     try:
         import uvicorn
@@ -59,5 +72,12 @@ def serve(
             "the server needs starlette and uvicorn: pip install 'modelshare[server]'"
         ) from error
     root.mkdir(parents=True, exist_ok=True)
-    app = create_app(root, tokens=tokens, lfs_threshold=lfs_threshold)
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    app = create_app(
+        root,
+        tokens=tokens,
+        lfs_threshold=lfs_threshold,
+        max_commit_bytes=max_commit_bytes,
+        max_lfs_bytes=max_lfs_bytes,
+    )
     uvicorn.run(app, host=host, port=port, log_level="info")

@@ -19,8 +19,10 @@ import secrets
 import time
 from typing import Any
 
-from modelshare.hubs.server.errors import HubError, bad_request
-from modelshare.hubs.server.storage import SHA256, BlobStore
+from pydantic import Field
+
+from modelshare.hubs.server.errors import HubError, RequestBody, bad_request, too_large
+from modelshare.hubs.server.storage import BlobStore, Sha256
 
 TICKET_LIFETIME = 3600
 """Seconds an upload link stays valid."""
@@ -62,40 +64,56 @@ class UploadTickets:
             raise HubError(403, "this upload link is invalid or has expired")
 
 
+class LfsObject(RequestBody):
+    """One object of a batch request: its sha256 and size."""
+
+    oid: Sha256
+    size: int = Field(ge=0)
+
+
+class LfsBatch(RequestBody):
+    """``POST /{repo}.git/info/lfs/objects/batch`` as huggingface_hub sends it."""
+
+    SHAPE = '{"operation": "upload", "objects": [{"oid": SHA256, "size": BYTES}, ...]}'
+    operation: str
+    objects: list[LfsObject]
+
+
 def batch_answer(
-    request: dict[str, Any], blobs: BlobStore, tickets: UploadTickets, base_url: str
+    batch: LfsBatch, blobs: BlobStore, tickets: UploadTickets, base_url: str, max_bytes: int
 ) -> dict[str, Any]:
-    """The answer to ``POST /{repo}.git/info/lfs/objects/batch`` for an upload.
+    """The answer to an LFS batch upload request.
 
     Objects already stored get no action (the client skips them); the others get a signed
-    ``PUT`` link. A malformed object gets an error entry, as the Git LFS protocol says.
+    ``PUT`` link.
 
     Example:
-        >>> batch_answer({"operation": "upload", "objects": [{"oid": oid, "size": 3}]},
-        ...              blobs, tickets, "http://127.0.0.1:8000")["objects"][0]["actions"]
-        {'upload': {'href': 'http://127.0.0.1:8000/api/lfs/upload/…', 'expires_in': 3600}}
+        >>> batch = LfsBatch(operation="upload", objects=[LfsObject(oid=oid, size=3)])
+        >>> batch_answer(batch, blobs, tickets, "http://127.0.0.1:8000", 2**30)["objects"][0]
+        {'oid': '…', 'size': 3, 'authenticated': True, 'actions': {'upload': {'href': …}}}
+
+    Raises:
+        HubError: 400 for anything but an upload; 413 for an object over ``max_bytes``.
     """
-    if request.get("operation") != "upload":
+    if batch.operation != "upload":
         raise bad_request("this server accepts LFS uploads only; download files with /resolve/")
-    objects = request.get("objects")
-    if not isinstance(objects, list):
-        raise bad_request("the LFS batch request has no 'objects' list")
+    for lfs_object in batch.objects:
+        if lfs_object.size > max_bytes:
+            raise too_large(
+                f"LFS object {lfs_object.oid} ({lfs_object.size:,} bytes)",
+                max_bytes,
+                "start the server with a larger --max-lfs-bytes",
+            )
     return {
         "transfer": "basic",
-        "objects": [_object_answer(o, blobs, tickets, base_url) for o in objects],
+        "objects": [_object_answer(o, blobs, tickets, base_url) for o in batch.objects],
     }
 
 
 def _object_answer(
-    entry: Any, blobs: BlobStore, tickets: UploadTickets, base_url: str
+    lfs_object: LfsObject, blobs: BlobStore, tickets: UploadTickets, base_url: str
 ) -> dict[str, Any]:
-    oid, size = (entry.get("oid"), entry.get("size")) if isinstance(entry, dict) else (None, None)
-    if not (isinstance(oid, str) and SHA256.fullmatch(oid) and isinstance(size, int) and size >= 0):
-        return {
-            "oid": str(oid),
-            "size": size if isinstance(size, int) else 0,
-            "error": {"code": 422, "message": "an object needs a sha256 'oid' and a 'size'"},
-        }
+    oid, size = lfs_object.oid, lfs_object.size
     answer: dict[str, Any] = {"oid": oid, "size": size, "authenticated": True}
     if not blobs.has(oid, size):
         href = f"{base_url}/api/lfs/upload/{oid}/{size}?{tickets.issue(oid, size)}"

@@ -3,6 +3,8 @@
 Layout under the server's root::
 
     blobs/ab/ab12…              file contents, named by their sha256; never changed once written
+    cards/ab/ab12….json         what model_info reports of the card whose blob is ab12…, read
+                                once when it is committed; derived again if missing
     tmp/                        uploads being received; renamed into blobs/ only when verified
     repos/ORG/NAME/
         repo.json               {"private": …, "created_at": …}
@@ -34,6 +36,9 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field
 
 from modelshare.fsutil import (
     atomic_directory,
@@ -55,6 +60,10 @@ from modelshare.record import is_hub_name
 MAIN = "main"
 SHA256 = re.compile(r"[0-9a-f]{64}")
 COMMIT_OID = re.compile(r"[0-9a-f]{40}")
+Sha256 = Annotated[str, Field(pattern=f"^{SHA256.pattern}$")]
+"""A sha256 in a request body: 64 lowercase hex digits."""
+CommitOid = Annotated[str, Field(pattern=f"^{COMMIT_OID.pattern}$")]
+"""A commit id in a request body: 40 lowercase hex digits."""
 _TAG = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._+-]{0,126}[A-Za-z0-9])?")
 LFS_POINTER = "version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {size}\n"
 
@@ -339,6 +348,39 @@ class BlobStore:
         fsync_directory(target.parent)
 
 
+class CardCache:
+    """The card fields of ``model_info`` (JSON), by the sha256 of the card's blob.
+
+    A card's blob never changes, so neither do its fields: each is written once, under
+    ``ROOT/cards``, and read on every ``model_info`` instead of parsing the card again.
+
+    Example:
+        >>> cache = CardCache(root)
+        >>> cache.put(sha256, b'{"cardData":null}')
+        >>> cache.get(sha256)
+        b'{"cardData":null}'
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.folder = root / "cards"
+
+    def _path(self, sha256: str) -> Path:
+        return self.folder / sha256[:2] / f"{sha256}.json"
+
+    def get(self, sha256: str) -> bytes | None:
+        """The fields stored for the card blob ``sha256``, or None if none are yet."""
+        try:
+            return self._path(sha256).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def put(self, sha256: str, fields: bytes) -> None:
+        """Store the fields of the card blob ``sha256``; a concurrent writer writes the same."""
+        path = self._path(sha256)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_file_durably(path, fields)
+
+
 class RepoStore:
     """Repositories, their commits and refs under a root folder (see the module for the layout).
 
@@ -350,6 +392,7 @@ class RepoStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.blobs = BlobStore(self.root)
+        self.cards = CardCache(self.root)
         self._repos = self.root / "repos"
 
     def create_repo(self, repo_id: str, *, private: bool) -> bool:
