@@ -1,6 +1,13 @@
 """Archives: zip files (PyTorch checkpoints, skops files, ``.npz``, any other zip) and tar
 files. Every member is scanned as content of its own, one level deeper; what is unpacked is
-charged to the budget, so a bomb fails closed.
+charged to the budget, so a bomb fails closed; every compressed zip member is read to its end
+once, so one that unpacks past the budget is found even when its format's reader stops early.
+
+Memory does not grow with the archive: a zip is read where it lies when it is the file on
+disk, and otherwise spooled to a temporary file first (zip needs seeking, a decompressed
+stream cannot seek, a compressed member only slowly); a tar that is not the file on disk is
+read as a stream, each member spooled as it passes, and no member's header is kept once it
+is scanned.
 
 Two kinds of member are not sniffed: the ``.pkl`` members of a PyTorch checkpoint are always
 walked as pickles (with the persistent ids torch resolves), and its ``data/N`` records are
@@ -15,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import io
 import re
 import tarfile
 import zipfile
@@ -25,7 +31,7 @@ from typing import BinaryIO
 
 from modelshare.safety.pickle_formats import scan_torch_pickle
 from modelshare.safety.report import FileScan
-from modelshare.safety.sources import ChargedStream, Reader, Source
+from modelshare.safety.sources import Reader, Source, Unpacked, failures_recorded, spooled
 
 ScanMember = Callable[[Source], FileScan]
 """Scans a member as a file of its own (the format dispatcher)."""
@@ -37,6 +43,21 @@ TORCH_ZIPS = frozenset({"pytorch", "torchscript"})
 SKOPS_SCHEMA = "schema.json"
 SKOPS_ERRORS = (KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile)
 """What skops raises on a zip whose schema it cannot read."""
+MAX_ZIP_DIRECTORY_BYTES = 4 << 20
+"""The largest zip central directory read: zipfile holds some 600 bytes for every entry of
+it, which can be 47 bytes long, so this bounds one zip's member list to some 50 MiB (a
+PyTorch checkpoint of 10 000 tensors has a directory of about 1 MiB)."""
+MAX_TAR_HEADER_BYTES = 1 << 20
+"""The longest extended tar header (pax, GNU long name) read: tarfile holds one whole."""
+TAR_EXTENDED_HEADERS = frozenset(
+    {
+        tarfile.GNUTYPE_LONGNAME,
+        tarfile.GNUTYPE_LONGLINK,
+        tarfile.XHDTYPE,
+        tarfile.XGLTYPE,
+        tarfile.SOLARIS_XHDTYPE,
+    }
+)
 
 
 def scan_zip(source: Source, scan: FileScan, scan_member: ScanMember) -> None:
@@ -46,38 +67,48 @@ def scan_zip(source: Source, scan: FileScan, scan_member: ScanMember) -> None:
         >>> scan_zip(source, scan, scan_source)
         >>> scan.format, scan.safe
         ('pytorch', True)
+
+    Raises:
+        LimitExceeded: what it unpacks passes the budget (a bomb).
     """
-    with _seekable(source) as stream, zipfile.ZipFile(stream) as archive:
+    with _on_disk(source) as local, local.open() as stream, _zip_file(stream) as archive:
         members = [info for info in archive.infolist() if not info.is_dir()]
         scan.format = zip_format([info.filename for info in members])
         if scan.format == "torchscript":
             scan.add_problem("a TorchScript archive holds code that torch.jit.load runs")
         if scan.format == "skops":
-            _add_untrusted_types(source, stream, scan)
+            _add_untrusted_types(local, stream, scan)
         for info in members:
-            if scan.format in TORCH_ZIPS and TORCH_STORAGE_RECORD.fullmatch(info.filename):
-                continue
-            member = source.nested(
-                info.filename, _zip_member_opener(archive, info, source), info.file_size
-            )
-            torch_pickle = scan.format in TORCH_ZIPS and info.filename.endswith(".pkl")
-            scan.include(scan_torch_pickle(member) if torch_pickle else scan_member(member))
+            source.budget.count_member()
+            scan.include(_scan_zip_member(local, archive, info, scan.format, scan_member))
 
 
 def scan_tar(source: Source, scan: FileScan, scan_member: ScanMember) -> None:
-    """Scan every regular file of an (uncompressed) tar archive.
+    """Scan every regular file of an (uncompressed) tar archive: in place when it is the file
+    on disk, else as a stream, each member spooled to a temporary file as it passes.
 
     Example:
         >>> scan_tar(source, scan, scan_source)
         >>> scan.format
         'tar'
+
+    Raises:
+        LimitExceeded: what it unpacks passes the budget (a bomb).
     """
     scan.format = "tar"
-    with _seekable(source) as stream, tarfile.open(fileobj=stream, mode="r:") as archive:
-        for info in archive:
+    mode = "r|" if source.path is None else "r:"
+    with (
+        source.open() as stream,
+        tarfile.open(fileobj=stream, mode=mode, tarinfo=_BoundedTarInfo) as archive,
+    ):
+        while (info := archive.next()) is not None:
+            source.budget.count_member()
+            archive.members.clear()  # scanned members are not remembered: memory stays flat
             if info.isfile():
-                opener = _tar_member_opener(archive, info)
-                scan.include(scan_member(source.nested(info.name, opener, info.size)))
+                with _tar_member(source, archive, info) as member:
+                    scan.include(scan_member(member))
+        if source.path is None:
+            Reader(stream).skip()  # what follows the archive's end: the stream is read once
 
 
 def zip_format(names: list[str]) -> str:
@@ -115,17 +146,64 @@ def _add_untrusted_types(source: Source, stream: BinaryIO, scan: FileScan) -> No
         scan.untrusted_types = sorted(types)
 
 
+def _zip_file(stream: BinaryIO) -> zipfile.ZipFile:
+    """The zip, once its central directory is known to be small enough to hold (its end
+    record read as zipfile reads it, so both agree on the size)."""
+    end = zipfile._EndRecData(stream)
+    if end is not None and end[zipfile._ECD_SIZE] > MAX_ZIP_DIRECTORY_BYTES:
+        raise zipfile.BadZipFile(
+            f"its central directory of {end[zipfile._ECD_SIZE]} bytes, over the "
+            f"{MAX_ZIP_DIRECTORY_BYTES} the scan reads, lists too many members; not inspected"
+        )
+    return zipfile.ZipFile(stream)
+
+
+def _scan_zip_member(
+    source: Source,
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    zip_kind: str,
+    scan_member: ScanMember,
+) -> FileScan:
+    """Scan one member (a torch storage record is not sniffed), then read a compressed one
+    to its end if the scan did not: a failure to do so is the member's problem."""
+    body = Unpacked(lambda: archive.open(info), source.budget)
+    member = source.nested(info.filename, body.open, info.file_size)
+    torch = zip_kind in TORCH_ZIPS
+    if torch and TORCH_STORAGE_RECORD.fullmatch(info.filename):
+        found = FileScan(path=info.filename, format="tensor data")
+    elif torch and info.filename.endswith(".pkl"):
+        found = scan_torch_pickle(member)
+    else:
+        found = scan_member(member)
+    if info.compress_type != zipfile.ZIP_STORED:
+        with failures_recorded(found.add_problem):
+            body.finish()
+    return found
+
+
 @contextmanager
-def _seekable(source: Source) -> Iterator[BinaryIO]:
-    """The source's stream, read into memory when it cannot seek (a decompressed stream)."""
-    with source.open() as stream:
-        yield stream if stream.seekable() else io.BytesIO(Reader(stream).read())
+def _on_disk(source: Source) -> Iterator[Source]:
+    """The source when it is a file on disk, else its content spooled to a temporary file."""
+    if source.path is not None:
+        yield source
+        return
+    with spooled(source.open) as path:
+        yield source.on_disk(path)
 
 
-def _zip_member_opener(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, source: Source
-) -> Callable[[], BinaryIO]:
-    return lambda: io.BufferedReader(ChargedStream(archive.open(info), source.budget))
+@contextmanager
+def _tar_member(
+    source: Source, archive: tarfile.TarFile, info: tarfile.TarInfo
+) -> Iterator[Source]:
+    """A regular member, read in place from a tar on disk, else spooled as it streams past."""
+    opener = _tar_member_opener(archive, info)
+    member = source.nested(info.name, opener, info.size)
+    if source.path is not None:
+        yield member
+        return
+    with spooled(opener) as path:
+        yield member.on_disk(path)
 
 
 def _tar_member_opener(archive: tarfile.TarFile, info: tarfile.TarInfo) -> Callable[[], BinaryIO]:
@@ -136,3 +214,15 @@ def _tar_member_opener(archive: tarfile.TarFile, info: tarfile.TarInfo) -> Calla
         return member
 
     return opener
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """A tar header that refuses an extended header too long to hold (tarfile reads pax and
+    GNU long-name headers whole, and builds one entry per pax record)."""
+
+    def _proc_member(self, tarfile_: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.type in TAR_EXTENDED_HEADERS and self.size > MAX_TAR_HEADER_BYTES:
+            raise tarfile.HeaderError(
+                f"an extended header of {self.size} bytes, over {MAX_TAR_HEADER_BYTES}"
+            )
+        return super()._proc_member(tarfile_)

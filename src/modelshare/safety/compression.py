@@ -1,11 +1,14 @@
 """Compressed streams (gzip, bz2, xz, lzma, zlib: the compressions joblib writes), read
 incrementally, concatenated streams included, every decompressed byte charged to the budget.
+Memory stays small whatever the stream unpacks to: input is read in chunks of
+:data:`PACKED_CHUNK_BYTES`, output produced a chunk at a time, and an xz or lzma stream may use
+at most :data:`~modelshare.safety.sources.XZ_MEMORY_BYTES`.
 
 Example:
     >>> compression = compression_of(head)
     >>> compression.name
     'zlib'
-    >>> stream = decompressed(source, compression)
+    >>> body = unpacked(source, compression)
 """
 
 from __future__ import annotations
@@ -18,10 +21,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
-from modelshare.safety.sources import CHUNK_BYTES, Budget, Source
+from modelshare.safety.sources import XZ_MEMORY_BYTES, Source, Unpacked
+
+PACKED_CHUNK_BYTES = 1 << 16
+"""Compressed input is read this much at a time, so the bytes read from a file keep pace
+with what they unpack to (the budget's ratio is judged on both)."""
 
 DECOMPRESSION_ERRORS = (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError)
 """What a decompressor raises on data that is not what its magic bytes promise."""
+LZMA_MEMORY_LIMIT = "Memory usage limit exceeded"
+"""What :class:`lzma.LZMADecompressor` says of a stream that needs more than its memlimit."""
 
 
 class Decompressor(Protocol):
@@ -75,11 +84,16 @@ class Compression:
     strong_magic: bool
 
 
+def _lzma_decompressor() -> Decompressor:
+    """An xz or lzma decompressor that refuses to use more than ``XZ_MEMORY_BYTES``."""
+    return lzma.LZMADecompressor(memlimit=XZ_MEMORY_BYTES)
+
+
 COMPRESSIONS = (
     Compression("gzip", b"\x1f\x8b", lambda: ZlibDecompressor(31), strong_magic=True),
     Compression("bz2", b"BZh", bz2.BZ2Decompressor, strong_magic=True),
-    Compression("xz", b"\xfd7zXZ\x00", lzma.LZMADecompressor, strong_magic=True),
-    Compression("lzma", b"]\x00\x00", lzma.LZMADecompressor, strong_magic=False),
+    Compression("xz", b"\xfd7zXZ\x00", _lzma_decompressor, strong_magic=True),
+    Compression("lzma", b"]\x00\x00", _lzma_decompressor, strong_magic=False),
     Compression("zlib", b"\x78", lambda: ZlibDecompressor(15), strong_magic=False),
 )
 
@@ -101,20 +115,24 @@ def compression_of(head: bytes) -> Compression | None:
     return None
 
 
-def decompressed(source: Source, compression: Compression) -> BinaryIO:
-    """A buffered binary stream of the source's decompressed content.
+def unpacked(source: Source, compression: Compression) -> Unpacked:
+    """The source's decompressed content, openable as often as a scan needs, every byte
+    charged to the source's budget.
 
     Example:
-        >>> decompressed(source, compression_of(head)).read(2)
+        >>> unpacked(source, compression_of(head)).open().read(2)
         b'\\x80\\x04'
     """
-    raw = DecompressedStream(source.open(), compression, source.budget)
-    return io.BufferedReader(raw, CHUNK_BYTES)
+    return Unpacked(lambda: DecompressedStream(source.open(), compression), source.budget)
 
 
 def _starts_decompressing(compression: Compression, head: bytes) -> bool:
+    """Whether the head starts a stream of this compression: it decompresses, or it is an
+    lzma header asking for more memory than the scan grants (joblib still reads it)."""
     try:
         compression.new_decompressor().decompress(head, 1)
+    except lzma.LZMAError as error:
+        return str(error) == LZMA_MEMORY_LIMIT
     except DECOMPRESSION_ERRORS:
         return False
     return True
@@ -123,13 +141,16 @@ def _starts_decompressing(compression: Compression, head: bytes) -> bool:
 class DecompressedStream(io.RawIOBase):
     """A raw stream decompressing ``raw`` as it is read; concatenated streams are read on,
     as gzip, bz2, xz and joblib's zlib files do; a truncated stream raises :class:`EOFError`.
+
+    Example:
+        >>> DecompressedStream(io.BytesIO(gzip.compress(b"abc")), compression).read(3)
+        b'abc'
     """
 
-    def __init__(self, raw: BinaryIO, compression: Compression, budget: Budget) -> None:
+    def __init__(self, raw: BinaryIO, compression: Compression) -> None:
         super().__init__()
         self._raw = raw
         self._compression = compression
-        self._budget = budget
         self._decompressor = compression.new_decompressor()
 
     def readable(self) -> bool:
@@ -137,7 +158,6 @@ class DecompressedStream(io.RawIOBase):
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         data = self._next_block(len(buffer))
-        self._budget.charge(len(data))
         buffer[: len(data)] = data
         return len(data)
 
@@ -148,13 +168,13 @@ class DecompressedStream(io.RawIOBase):
     def _next_block(self, size: int) -> bytes:
         while True:
             if self._decompressor.eof:
-                rest = self._decompressor.unused_data or self._raw.read(CHUNK_BYTES)
+                rest = self._decompressor.unused_data or self._raw.read(PACKED_CHUNK_BYTES)
                 if not rest:
                     return b""
                 self._decompressor = self._compression.new_decompressor()
                 data = self._decompressor.decompress(rest, size)
             elif self._decompressor.needs_input:
-                block = self._raw.read(CHUNK_BYTES)
+                block = self._raw.read(PACKED_CHUNK_BYTES)
                 data = self._decompressor.decompress(block, size)
                 if not block and not data and not self._decompressor.eof:
                     raise EOFError(f"the {self._compression.name} stream ends before its end")

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import gc
 import json
 import math
 from collections.abc import Callable
@@ -48,7 +49,7 @@ from functools import partial
 from typing import Any
 
 from modelshare.safety.archives import ScanMember, scan_tar, scan_zip
-from modelshare.safety.compression import Compression, compression_of, decompressed
+from modelshare.safety.compression import Compression, compression_of, unpacked
 from modelshare.safety.pickle_formats import (
     scan_embedded_pickle,
     scan_pickle_content,
@@ -56,7 +57,7 @@ from modelshare.safety.pickle_formats import (
 )
 from modelshare.safety.report import FileScan
 from modelshare.safety.safetensors import safetensors_problems
-from modelshare.safety.sources import Reader, Source, failures_recorded
+from modelshare.safety.sources import Budget, LimitExceeded, Reader, Source, failures_recorded
 
 SNIFF_BYTES = 1 << 16
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -68,8 +69,10 @@ NPY_HEADER_KEYS = {"descr", "fortran_order", "shape"}
 PICKLE_PROTO = 0x80
 SAFETENSORS_HEADER_OFFSET = 8
 """A safetensors file's JSON header starts after its 8-byte length."""
-MAX_JSON_BYTES = 64 << 20
-"""JSON files larger than this are reported as text."""
+MAX_JSON_BYTES = 4 << 20
+"""JSON files larger than this are reported as text: parsed, JSON takes up to some 26 times
+its size as Python objects (a list of empty lists), and the scan's memory is bounded."""
+OUT_OF_MEMORY = "the scan ran out of memory; not inspected"
 
 CANNOT_INSPECT = (
     (b"7z\xbc\xaf\x27\x1c", "7z", "a 7z archive"),
@@ -90,21 +93,54 @@ Handler = Callable[[Source, bytes, FileScan], None]
 
 
 def scan_source(source: Source) -> FileScan:
-    """What the content is and whether it is safe; a failure to read is a problem, not an error.
-    Content its format's reader does not read as a pickle is also walked as one from byte 0,
-    as pickle loaders read it: a polyglot is unsafe.
+    """What the content of a file is and whether it is safe; a failure to read is a problem,
+    not an error. Content its format's reader does not read as a pickle is also walked as one
+    from byte 0, as pickle loaders read it: a polyglot is unsafe.
+
+    A file that unpacks past its budget (a bomb), or that the scan runs out of memory on, is
+    not inspected further and gets one problem line saying so, whatever part of it tripped.
 
     Example:
         >>> scan_source(source).format
         'joblib (zlib)'
+        >>> scan_source(bomb).problems
+        ['it unpacks to more than 67108864 bytes from its first 65536 (ratio 1024, ...): ...']
     """
     scan = FileScan(path=source.name, format="unknown")
+    if not _filled_in_memory(source, scan):
+        gc.collect()  # what the abandoned scan built lies in reference cycles: free it now
+        scan.add_problem(OUT_OF_MEMORY)
+    _record_spent_budget(source.budget, scan)
+    return scan
+
+
+def _filled_in_memory(source: Source, scan: FileScan) -> bool:
+    """Fill ``scan``; False when memory ran out. A spent budget ends the filling too: the
+    budget keeps its problem."""
+    try:
+        _fill(source, scan)
+    except LimitExceeded:
+        pass
+    except MemoryError:
+        return False
+    return True
+
+
+def _scan_part(source: Source) -> FileScan:
+    """Scan content found inside a file (an archive member, a decompressed body) as a file of
+    its own; a spent budget or exhausted memory ends the scan of the whole file."""
+    scan = FileScan(path=source.name, format="unknown")
+    _fill(source, scan)
+    return scan
+
+
+def _fill(source: Source, scan: FileScan) -> None:
     if source.depth > source.limits.max_depth:
         scan.format = "not inspected"
         scan.add_problem(
             f"nested more than {source.limits.max_depth} archives or compressed streams deep"
         )
-        return scan
+        return
     with failures_recorded(scan.add_problem):
         head = source.head(SNIFF_BYTES)
         handler = _handler_for(head)
@@ -112,7 +148,15 @@ def scan_source(source: Source) -> FileScan:
             handler(source, head, scan)
         if handler not in READ_AS_PICKLE:
             scan_polyglot(source, scan)
-    return scan
+
+
+def _record_spent_budget(budget: Budget, scan: FileScan) -> None:
+    """Once the budget is spent, its problem is the only one it causes: readings it cut
+    short (a polyglot walk, a member) are not reported again in their own words."""
+    if budget.exceeded is None:
+        return
+    scan.problems = [problem for problem in scan.problems if budget.exceeded not in problem]
+    scan.add_problem(budget.exceeded)
 
 
 def _handler_for(head: bytes) -> Handler:
@@ -151,7 +195,7 @@ def _archive(
     head: bytes,
     scan: FileScan,
 ) -> None:
-    scan_archive(source, scan, scan_source)
+    scan_archive(source, scan, _scan_part)
 
 
 def _image(image_format: str, source: Source, head: bytes, scan: FileScan) -> None:
@@ -166,8 +210,11 @@ def _cannot_inspect(
 
 
 def _compressed(compression: Compression, source: Source, head: bytes, scan: FileScan) -> None:
-    body = source.nested(source.name, partial(decompressed, source, compression), None)
-    inner = scan_source(body)
+    scan.format = compression.name
+    body = unpacked(source, compression)
+    inner = _scan_part(source.nested(source.name, body.open, None))
+    with failures_recorded(inner.add_problem):
+        body.finish()  # read to its end once, even when its format's reader stopped early
     scan.format = f"{inner.format} ({compression.name})"
     scan.include(inner)
 

@@ -29,6 +29,11 @@ from modelshare.safety.sources import READ_ERRORS, Reader
 HIGHEST_PROTOCOL = 5
 """The highest pickle protocol Python reads; a higher one fails to load."""
 
+MAX_VALUES = 1_000_000
+"""Values a walk may model (about 300 bytes each at most: 320 MB): a pickle building more is
+not walked further and is unsafe, so a small file cannot make the scan hold gigabytes. A
+state_dict needs a few dozen per tensor."""
+
 CONSTANT_OPCODES = frozenset(
     {
         "INT",
@@ -181,6 +186,7 @@ class _Walker:
         self.stack: list[Any] = []
         self.metastack: list[list[Any]] = []
         self.memo: dict[int, Any] = {}
+        self.values = 0
         self.walk = PickleWalk()
         self.position = reader.tell()
         self.handlers: dict[str, Callable[[Any], None]] = {
@@ -259,7 +265,13 @@ class _Walker:
     # the stack, as pickle's Unpickler keeps it: the current list and one list per MARK
 
     def _push(self, value: Any) -> None:
+        self._count_value()
         self.stack.append(value)
+
+    def _count_value(self) -> None:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise _Broken(f"it builds more than {MAX_VALUES:,} values; not walked further")
 
     def _pop(self) -> Any:
         if not self.stack:
@@ -276,6 +288,7 @@ class _Walker:
         return self.stack[-1]
 
     def _mark(self, _: Any) -> None:
+        self._count_value()
         self.metastack.append(self.stack)
         self.stack = []
 
