@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from modelshare.audit.bounded_yaml import explain_yaml_error, load_yaml
 from modelshare.errors import ModelshareError
 from modelshare.record import (
     HUMAN_FACT_FIELDS,
@@ -116,12 +117,7 @@ def load_meta(path: Path) -> ReleaseMeta:
         raise ModelshareError(f"{path} not found; `modelshare init` writes one") from error
     except (OSError, UnicodeDecodeError) as error:
         raise ModelshareError(f"cannot read {path}: {error}") from error
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ModelshareError(f"{path} is not valid YAML{where}") from error
+    data = _read_yaml(text, path)
     if not isinstance(data, (dict, type(None))):
         raise ModelshareError(f"{path} must hold a mapping of fields, not {type(data).__name__}")
     data = _without_empty(data or {})
@@ -131,6 +127,26 @@ def load_meta(path: Path) -> ReleaseMeta:
         return ReleaseMeta.model_validate(data)
     except ValidationError as error:
         raise ModelshareError(_validation_message(error, str(path))) from error
+
+
+def _read_yaml(text: str, path: Path) -> Any:
+    """The value of a YAML text, read within the limits of :func:`load_yaml`.
+
+    Example:
+        >>> _read_yaml("name: forest\\n", Path("modelshare.yaml"))
+        {'name': 'forest'}
+
+    Raises:
+        ModelshareError: the text is not YAML, or YAML that cannot be used (nested too deep,
+            an integer too long…), in one line naming where and what to do.
+    """
+    try:
+        return load_yaml(text)[1]
+    except yaml.YAMLError as error:
+        verdict, reason, fix = explain_yaml_error(error, "fix the YAML there")
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ModelshareError(f"{path} {verdict}{where}: {reason}; {fix}") from error
 
 
 def _without_empty(data: dict[str, Any]) -> dict[str, Any]:

@@ -27,20 +27,33 @@ from functools import cached_property
 from modelshare.audit.hub_metadata import front_matter_lines, split_lines
 from modelshare.card.placeholders import MARKER
 
+_PROMPT_WORDS = r"(?:insert|add|describe|provide|your)\b"
+_PROMPT = r"\[\s*" + _PROMPT_WORDS
 PLACEHOLDER = re.compile(
     r"\[\s*more\s+info(?:rmation)?\s+needed\s*\]"  # huggingface_hub's template
     r"|(?-i:\b(?:TODO|TBD|TBA|FIXME)\b)"
     r"|\bto\s+be\s+(?:added|completed|determined|written)\b"
     r"|\bcoming\s+soon\b"
-    r"|\[\s*(?:insert|add|describe|provide|your)\b[^\]]*\]"  # "[Provide a summary]"
-    r"|\{\{[^}]*\}\}",  # an unrendered template variable
+    rf"|{_PROMPT}(?:[^\][]++|\[(?!\s*{_PROMPT_WORDS}))*+\]"  # "[Provide a summary]"
+    r"|\{\{(?:[^{}]++|\{(?!\{))*+\}\}",  # an unrendered template variable
     re.IGNORECASE,
 )
-"""What makes a line a placeholder wherever it stands in the line (case-insensitive)."""
+"""What makes a line a placeholder wherever it stands in the line (case-insensitive).
+
+Linear time: a "[Provide…" bracket is read up to its "]" or up to the next "[Provide…", never past
+it (that one matches on its own if it closes); a "{{" likewise up to the next "{{". No character
+is then read again from every bracket before it.
+"""
 PLACEHOLDER_LINE = re.compile(
-    r"\W*(?:more\s+info(?:rmation)?\s+needed|n/?a|tbc|\?+|\.\.\.|…|-|—)\W*", re.IGNORECASE
+    r"\W*+(?:more\s+info(?:rmation)?\s+needed|n/?a|tbc)\W*+"
+    r"|(?=\W*+\Z)\W*?(?:\?|\.\.\.|…|-|—)\W*",
+    re.IGNORECASE,
 )
-"""A line (or a label's value) that holds nothing else: "More info needed", "N/A", "...", "-"."""
+"""A line (or a label's value) that holds nothing else: "More info needed", "N/A", "...", "-".
+
+For ``fullmatch``. The signs ("?", "...", "-") are themselves punctuation, so a line of them is
+a line of punctuation holding one; reading it so keeps the time linear.
+"""
 
 TEMPLATE_BOILERPLATE = frozenset(
     {
@@ -54,7 +67,8 @@ TEMPLATE_BOILERPLATE = frozenset(
 )
 """Sentences of huggingface_hub's default template that stay when nothing is filled in."""
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]++(.*?))?(?<![ \t])(?:[ \t]+#+)?[ \t]*$")
+"""An ATX heading; the closing ``#``s are tried only after a non-blank (linear time)."""
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _NOT_PARAGRAPH = re.compile(r"^\s*(?:[-*+>|]|\d+[.)]\s|$)")
@@ -62,10 +76,18 @@ _LABEL_ONLY = re.compile(
     r"^\s*(?:[-*+]\s+)?(?:\*\*|__)[^*_]{1,80}?(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)\s*$"
 )
 _LABEL_PREFIX = re.compile(r"^(?:[-*+]\s+)?(?:\*\*|__)?[^:*_]{1,60}:(?:\*\*|__)?\s+(?=\S)")
-_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$|^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$")
+_RULE = re.compile(r"^\s*+(?:[-*_]\s*+){3,}$|^\s*+\|?(?:\s*+:?-{3,}+:?\s*+\|)+\s*+:?-*+:?\s*+$")
 _MISSING_FACT = re.compile(r"^\s*" + re.escape(MARKER) + r"([\w.]+)\*\*")
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-_HEADING_NOISE = re.compile(r"\[optional\]|!?\[([^\]]*)\]\([^)]*\)|^\s*\d+(?:\.\d+)*\.?\s+", re.I)
+_HEADING_NOISE = re.compile(
+    r"\[optional\]|!?\[([^\][]*+)\]\((?:[^)\]]++|\](?!\())*+\)|^\s*\d+(?:\.\d+)*\.?\s+", re.I
+)
+"""Noise in a heading: "[optional]", links (their text is kept) and leading numbers.
+
+Linear time: a link's text is read up to the next bracket and its target up to the next "](", so
+no character is read again from every "[" before it. The words kept are those a link read up to
+its first "]" and first ")" leaves, unless a link target holds "](".
+"""
 
 
 def lower_ascii(text: str) -> str:

@@ -30,6 +30,7 @@ from modelshare.audit.card import Excerpt, ParsedCard
 from modelshare.audit.checklist import (
     ITEMS,
     ITEMS_BY_ID,
+    PACKAGE_NAME,
     TRAINING_DATA,
     Assessment,
     ChecklistItem,
@@ -42,10 +43,14 @@ from modelshare.audit.pii import PiiFinding
 from modelshare.audit.risks import RiskInputs
 
 NOT_PEOPLE = "no feature names or words of the card suggest the model involves people"
-SEED = re.compile(r"\b(?:random[_ ]?(?:seed|state)|seed(?:s|ed)?\s*(?:=|:|of|to)?\s*\d+)\b")
-VERSION_PIN = re.compile(r"\b[a-z][\w.-]*\s*(?:==|:|\||\s)\s*v?\d+\.\d+(?:\.\d+)*\b")
-"""A package and its version, as lists and tables write them ("numpy==2.1.3", "| numpy | 2.1.3")."""
-EXACT_PIN = re.compile(r"[\w.-]+\s*==\s*\d")
+SEED = re.compile(r"\b(?:random[_ ]?(?:seed|state)|seed(?:s|ed)?\s*+(?:(?:=|:|of|to)\s*+)?\d+)\b")
+VERSION_PIN = re.compile(PACKAGE_NAME + r"(?:\s*+(?:==|:|\|)|\s)\s*+v?\d+\.\d+(?:\.\d+)*\b")
+"""A package and its version, as lists and tables write them ("numpy==2.1.3", "| numpy | 2.1.3").
+
+Like every pattern on a card's text, it runs in linear time: the name is tried only where a
+token starts (see :data:`PACKAGE_NAME`) and blanks are read once (possessive ``*+``), not split
+in every way between two runs of them."""
+EXACT_PIN = re.compile(r"(?<![\w.-])[\w.-]++\s*==\s*\d")
 DATA_VERSION = re.compile(
     r"\b(?:sha-?256|md5|checksum|doi|revision|commit [0-9a-f]{7,}|version\s*v?\d"
     r"|v\d+(?:\.\d+)+)\b"

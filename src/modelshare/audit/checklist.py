@@ -37,6 +37,10 @@ class Assessment:
     line: int | None = None
 
 
+REMEMBERED_HEADINGS = 10_000
+"""Headings a topic remembers its answer for: a process checking many cards stays bounded."""
+
+
 @dataclass(frozen=True)
 class Topic:
     """A subject as headings name it, matched on normalised heading text.
@@ -67,9 +71,12 @@ class Topic:
         return {}
 
     def names(self, heading: str) -> bool:
-        """Whether a normalised heading names this topic (remembered per heading)."""
+        """Whether a normalised heading names this topic (remembered per heading, for the
+        last :data:`REMEMBERED_HEADINGS` headings at most)."""
         answers = self._answers
         if heading not in answers:
+            if len(answers) >= REMEMBERED_HEADINGS:
+                answers.clear()
             answers[heading] = self._pattern.search(heading) is not None
         return answers[heading]
 
@@ -212,6 +219,15 @@ class ChecklistItem:
         return re.compile(self.keywords) if self.keywords else None
 
 
+PACKAGE_NAME = r"(?<!\w)(?<![\w.-][.-])[a-z][\w.-]*+"
+"""A package name in lowered text ("scikit-learn", "torch.nn"), read whole.
+
+It is tried where a token starts, or just after the "." or "-" a token starts with: not after
+every "." or "-" inside a token, where each start would read the rest of the token again
+("a.b-c…" would cost quadratic time). A token of word characters and "." or "-" holding a
+name further in (as in "3rd-party") is not read as one."""
+
+
 def _give_fix(field: str) -> str:
     """The fix for a missing human fact: where to give it (``describe.citation``…)."""
     return how_to_give(field) + "."
@@ -243,7 +259,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
                 "reproducibility",
             )
         ),
-        keywords=r"requirements\.txt|environment\.ya?ml|\b[a-z][\w.-]*\s*==\s*\d"
+        keywords=rf"requirements\.txt|environment\.ya?ml|{PACKAGE_NAME}\s*==\s*\d"
         r"|\bpython\s*3\.\d+|\bframework versions\b",
         files=("requirements*.txt", "environment.y*ml", "pyproject.toml", "*.lock"),
     ),
@@ -299,7 +315,10 @@ ITEMS: tuple[ChecklistItem, ...] = (
                 "dataset summary",
             )
         ),
-        keywords=r"\b\d[\d,.]*\s*(?:k|m|thousand|million)?\s+(?:[a-z-]+\s+)?(?:samples|rows"
+        # a number is tried where it starts, or after the "," or "." it starts with, not after
+        # every "," of "1,1,1…" (each would read the rest again: quadratic time)
+        keywords=r"(?<!\w)(?<![\d,.][,.])\d[\d,.]*+(?:\s*+(?:k|m|thousand|million))?\s++"
+        r"(?:[a-z-]++\s++)?(?:samples|rows"
         r"|examples|instances|records|images|photos|observations|individuals|people|persons"
         r"|documents|texts|reviews|sentences|tokens|entries|cases|subjects|participants"
         r"|patients|customers|subscribers|users|sales|transactions|animals|penguins|features"
@@ -372,7 +391,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
             )
         ),
         keywords=r"\b(?:split|splits|hold-?out|held[- ]out|cross[- ]validation|k-fold"
-        r"|\d+\s*-?\s*fold|validation set|test set|partitioned)\b"
+        r"|\d++\s*+-?\s*+fold|validation set|test set|partitioned)\b"
         r"|\btrain(?:ing)?\s*/\s*(?:validation|test)\b",
         scope=(TRAINING_DATA, PREPROCESSING, TRAINING, TRAINING_DETAILS, EVALUATION),
     ),

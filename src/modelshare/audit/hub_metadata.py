@@ -26,6 +26,8 @@ import yaml
 from huggingface_hub.repocard_data import model_index_to_eval_results
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
+from modelshare.audit.bounded_yaml import explain_yaml_error, load_yaml
+
 __all__ = [
     "FrontMatter",
     "MetadataProblem",
@@ -50,8 +52,6 @@ SPECIAL_LANGUAGES = frozenset({"code", "multilingual"})
 """Values the Hub accepts in ``language`` besides ISO 639 codes."""
 MAX_VALUE_CHARS = 60
 """Longest value quoted in a problem; longer ones are cut with an ellipsis."""
-MAX_EXPANDED_VALUES = 100_000
-"""Most values a metadata block may expand to through YAML aliases before it is refused."""
 
 _LICENSE_NAME = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
 
@@ -220,20 +220,10 @@ def parse_front_matter(text: str) -> FrontMatter:
 
 
 def _load_block(block: str, start_line: int) -> FrontMatter:
-    loader = yaml.SafeLoader(block)
     try:
-        root = loader.get_single_node()
-        if root is not None and _expanded_size(root, {}) > MAX_EXPANDED_VALUES:
-            message = (
-                f"the metadata expands to more than {MAX_EXPANDED_VALUES} values through YAML "
-                "aliases (*name): write the values out instead of repeating aliases"
-            )
-            return FrontMatter({}, start_line, [_problem("metadata", "", message, line=start_line)])
-        data = loader.construct_document(root) if root is not None else None
-    except (yaml.YAMLError, RecursionError) as error:
+        root, data = load_yaml(block)
+    except yaml.YAMLError as error:
         return FrontMatter({}, start_line, [_yaml_error_problem(error, block, start_line)])
-    finally:
-        loader.dispose()
     if data is None:
         return FrontMatter({}, start_line)
     if not isinstance(data, dict):
@@ -246,30 +236,21 @@ def _load_block(block: str, start_line: int) -> FrontMatter:
     return FrontMatter(data, start_line, duplicates, key_lines)
 
 
-def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
-    """Count the values ``node`` stands for once aliases are expanded, capped past the limit."""
-    if id(node) in sizes:
-        return sizes[id(node)]
-    sizes[id(node)] = MAX_EXPANDED_VALUES + 1  # met again while being counted: an alias cycle
-    children = [child for _, child, _ in _child_nodes("", node)]
-    size = 1 + sum(_expanded_size(child, sizes) for child in children)
-    sizes[id(node)] = min(size, MAX_EXPANDED_VALUES + 1)
-    return sizes[id(node)]
-
-
-def _yaml_error_problem(error: Exception, block: str, start_line: int) -> MetadataProblem:
+def _yaml_error_problem(error: yaml.YAMLError, block: str, start_line: int) -> MetadataProblem:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-    reason = " ".join(str(getattr(error, "problem", None) or error).split())
     if mark is None:
-        message = f"the metadata is not valid YAML: {reason}; simplify the YAML block"
+        verdict, reason, fix = explain_yaml_error(error, "simplify the YAML block")
+        message = f"the metadata {verdict}: {reason}; {fix}"
         return _problem("metadata", "", message, line=start_line)
+    verdict, reason, fix = explain_yaml_error(
+        error,
+        "fix the YAML there (indentation, a ': ' after each key, quotes around values holding "
+        "': ' or ' #')",
+    )
     line, column = start_line + mark.line, mark.column + 1
     block_lines = block.split("\n")
     offending = block_lines[mark.line] if mark.line < len(block_lines) else ""
-    message = (
-        f"the metadata is not valid YAML at line {line}, column {column}: {reason}; fix the "
-        "YAML there (indentation, a ': ' after each key, quotes around values holding ': ' or ' #')"
-    )
+    message = f"the metadata {verdict} at line {line}, column {column}: {reason}; {fix}"
     return _problem("metadata", offending, message, line=line, column=column)
 
 
