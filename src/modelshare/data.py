@@ -16,6 +16,8 @@ import difflib
 import hashlib
 import json
 import sys
+import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -24,7 +26,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from modelshare.errors import ModelshareError
+from modelshare.errors import ModelshareError, UsageError
 from modelshare.record import DatasetFacts, FeatureFacts, FeatureKind, Provenance, TargetFacts
 
 Task = Literal["classification", "regression"]
@@ -43,6 +45,18 @@ PARQUET_MAGIC = b"PAR1"
 CHUNK_BYTES = 1024 * 1024
 LISTED_COLUMNS = 10
 """How many column names an error message lists before it elides the rest."""
+
+SHOWN_NAME = 60
+"""Characters of a column name an error message shows before it elides the rest."""
+
+LINE_BREAKING = frozenset({"Cc", "Zl", "Zp"})
+"""Unicode categories of control characters and line or paragraph separators: a column name
+holding one could break a one-line message, a table or a card."""
+
+FINITE_LIMIT = float(np.finfo(np.float32).max)
+"""Largest magnitude (about 3.4e38) of a number modelshare computes with: beyond it, as at
+±inf, a value is *non-finite*. Most models compute in float32, which ends there, and sums of
+float64 values near their own limit (1e308) overflow."""
 
 _INFERRED_KINDS: dict[str, FeatureKind] = {
     "boolean": "boolean",
@@ -68,9 +82,11 @@ def as_frame(X: Any, feature_names: Sequence[str] | None = None) -> pd.DataFrame
         ['size', 'colour']
     """
     if isinstance(X, pd.DataFrame):
+        check_column_names(X.columns, "X")
         return X
     if _is_arrow_table(X):
-        return X.to_pandas()
+        check_column_names(X.column_names, "X")
+        return _arrow_to_pandas(X)
     if isinstance(X, (np.ndarray, list, tuple)):
         values = _as_array(X)
         _require_2d(values.shape)
@@ -263,15 +279,140 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def check_column_names(names: Sequence[Any], source: str) -> None:
+    """Raise unless every column of ``source`` has a name of its own: not empty, not shared
+    with another column, without a control character or line break.
+
+    Every reader calls it with the names as written (pandas renames a repeated ``a`` to
+    ``a.1`` and an empty name to ``Unnamed: 1``, Arrow keeps them), so all refuse alike.
+
+    Example:
+        >>> check_column_names(["island", "mass", "island"], "train.csv")
+        Traceback (most recent call last):
+        modelshare.errors.UsageError: train.csv has several columns named island (columns 1, 3) ...
+
+    Raises:
+        UsageError: a name is empty, repeated, or holds a control character.
+    """
+    problem = column_name_problem([str(name) for name in names])
+    if problem is not None:
+        raise UsageError(f"{source} {problem}")
+
+
+def column_name_problem(names: Sequence[str]) -> str | None:
+    """What is wrong with a table's column names, in words that follow the table's name,
+    or None when every column has a name of its own.
+
+    Example:
+        >>> column_name_problem(["a", ""])
+        'has a column without a name (column 2); name every column in the header row ...'
+    """
+    for position, name in enumerate(names, start=1):
+        if not name.strip():
+            return (
+                f"has a column without a name (column {position}); name every column in the "
+                "header row (pandas writes its index as an unnamed first column unless "
+                "to_csv is given index=False)"
+            )
+        if any(unicodedata.category(char) in LINE_BREAKING for char in name):
+            return (
+                f"has a control character or line break in the name of column {position} "
+                f"({shown(name)}); rename it"
+            )
+    repeated = [name for name, count in Counter(names).items() if count > 1]
+    if not repeated:
+        return None
+    positions = [str(i) for i, name in enumerate(names, start=1) if name == repeated[0]]
+    return (
+        f"has several columns named {shown(repeated[0])} (columns {', '.join(positions)}); "
+        "give every column a name of its own"
+    )
+
+
+def shown(name: str) -> str:
+    """A column name as an error message shows it: control characters escaped, long names
+    elided, so that the message stays one readable line.
+
+    Example:
+        >>> shown("bill\\nlength")
+        'bill\\\\nlength'
+    """
+    head = "".join(map(_escaped, name[:SHOWN_NAME]))
+    return head if len(name) <= SHOWN_NAME else f"{head}… ({len(name)} characters)"
+
+
+def _escaped(char: str) -> str:
+    """A control character or line break as its escape sequence; any other as itself."""
+    if unicodedata.category(char) in LINE_BREAKING:
+        return char.encode("unicode_escape").decode("ascii")
+    return char
+
+
+def is_finite(values: np.ndarray) -> np.ndarray:
+    """Which values are numbers modelshare computes with: within ±:data:`FINITE_LIMIT`
+    (NaN, ±inf and larger magnitudes are not).
+
+    Example:
+        >>> is_finite(np.array([1.0, np.nan, np.inf, 1e308]))
+        array([ True, False, False, False])
+    """
+    return np.abs(values) <= FINITE_LIMIT
+
+
+def non_finite_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """For each numeric column of ``frame``, which values are not missing but not finite
+    (±inf, or beyond ±:data:`FINITE_LIMIT`).
+
+    Example:
+        >>> non_finite_cells(pd.DataFrame({"x": [1.0, np.inf, np.nan], "s": ["a", "b", "c"]}))
+               x
+        0  False
+        1   True
+        2  False
+    """
+    numbers = frame.select_dtypes("number")
+    values = numbers.to_numpy(dtype=float, na_value=np.nan)
+    cells = ~np.isnan(values) & ~is_finite(values)
+    return pd.DataFrame(cells, index=frame.index, columns=numbers.columns)
+
+
+def check_finite(frame: pd.DataFrame, source: str) -> None:
+    """Raise when a numeric column of ``frame`` holds a non-finite value: a model cannot
+    score such rows.
+
+    Example:
+        >>> check_finite(pd.DataFrame({"mass": [3650.0, np.inf]}), "test.csv")
+        Traceback (most recent call last):
+        modelshare.errors.UsageError: test.csv holds non-finite values (inf, or beyond ...
+
+    Raises:
+        UsageError: a value is ±inf or beyond ±:data:`FINITE_LIMIT`.
+    """
+    cells = non_finite_cells(frame)
+    rows = int(cells.any(axis=1).sum())
+    if rows:
+        names = [str(name) for name in cells.columns[cells.any(axis=0)]]
+        raise UsageError(
+            f"{source} holds non-finite values (inf, or beyond ±{FINITE_LIMIT:.2g}) in {rows} "
+            f"row{'s' * (rows != 1)}, in columns {listing(names)}; a model cannot score them: "
+            "drop or fix those rows"
+        )
+
+
 def read_table(path: Path) -> pd.DataFrame:
     """Read a CSV or Parquet file into a DataFrame, or explain in one line why not.
 
     Parquet is recognised by a ``.parquet``/``.pq`` suffix or its ``PAR1`` magic bytes; every
-    other file is read as CSV with a header row and no index column.
+    other file is read as CSV with a header row and no index column. Column names are checked
+    as written (:func:`check_column_names`).
 
     Example:
         >>> read_table(Path("train.csv")).shape
         (179, 7)
+
+    Raises:
+        ModelshareError: the file cannot be read, or holds no columns or no rows.
+        UsageError: a column has no name, a name of another column, or a control character.
     """
     path = Path(path)
     require_readable_file(path)
@@ -297,7 +438,7 @@ def split_target(df: pd.DataFrame, target: str, source: str) -> tuple[pd.DataFra
         closest = _closest(target, columns)
         hint = f"did you mean '{closest}'? " if closest else ""
         raise ModelshareError(
-            f"column '{target}' not found in {source}; {hint}columns: {_listing(columns)}"
+            f"column '{target}' not found in {source}; {hint}columns: {listing(columns)}"
         )
     if len(columns) == 1:
         raise ModelshareError(f"{source} has only the target column '{target}'; add features")
@@ -309,6 +450,20 @@ def _is_arrow_table(X: Any) -> bool:
     """Whether ``X`` is a pyarrow Table (pyarrow is only consulted when already imported)."""
     pyarrow = sys.modules.get("pyarrow")
     return pyarrow is not None and isinstance(X, pyarrow.Table)
+
+
+def _arrow_to_pandas(table: Any) -> pd.DataFrame:
+    """An Arrow table as a DataFrame, or a one-line error when its columns do not convert
+    (say, pandas metadata that names another type than the column holds)."""
+    import pyarrow as pa
+
+    try:
+        return table.to_pandas()
+    except pa.ArrowException as error:
+        raise ModelshareError(
+            f"X cannot be read as a DataFrame ({first_line(error)}); "
+            "pass a table whose columns hold numbers, labels or dates"
+        ) from error
 
 
 def _require_2d(shape: tuple[int, ...]) -> None:
@@ -413,10 +568,15 @@ def is_parquet(path: Path) -> bool:
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
-    """Read a Parquet file, turning any failure into a one-line error."""
+    """Read a Parquet file, its column names checked as its schema holds them, turning any
+    failure into a one-line error."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
+        check_column_names(pq.read_schema(path).names, path.name)
         return pd.read_parquet(path)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, pa.ArrowException) as error:
         raise ModelshareError(
             f"cannot read {path} as Parquet ({first_line(error)}); "
             "check that the file is complete and was written as Parquet"
@@ -426,6 +586,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 def _read_csv(path: Path) -> pd.DataFrame:
     """Read a CSV file with a header row and no index column, turning failures into one line."""
     try:
+        check_column_names(_csv_header(path), path.name)
         return pd.read_csv(path, index_col=False)
     except pd.errors.EmptyDataError as error:
         raise ModelshareError(f"{path} has no columns; pass a CSV with a header row") from error
@@ -436,10 +597,23 @@ def _read_csv(path: Path) -> pd.DataFrame:
         ) from error
 
 
-def _listing(names: list[str]) -> str:
-    """Column names joined by commas, elided after :data:`LISTED_COLUMNS`."""
-    shown = ", ".join(names[:LISTED_COLUMNS])
-    return f"{shown}, …" if len(names) > LISTED_COLUMNS else shown
+def _csv_header(path: Path) -> list[str]:
+    """The names of a CSV file's header row as written, before pandas renames repeated and
+    empty ones."""
+    first = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
+    return first.iloc[0].tolist() if len(first) else []
+
+
+def listing(names: list[str]) -> str:
+    """Column names for a one-line message: joined by commas, each as :func:`shown`, elided
+    after :data:`LISTED_COLUMNS`.
+
+    Example:
+        >>> listing(["island", "sex"])
+        'island, sex'
+    """
+    listed = ", ".join(shown(name) for name in names[:LISTED_COLUMNS])
+    return f"{listed}, …" if len(names) > LISTED_COLUMNS else listed
 
 
 def _closest(name: str, candidates: list[str]) -> str | None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from modelshare.data import as_target, dataset_checksum
+from modelshare.data import as_target, check_finite, dataset_checksum
 from modelshare.errors import UsageError
 from modelshare.evaluate.metrics import score_model
 from modelshare.models import release_adapter
@@ -169,9 +169,13 @@ def reproduce_claims(
     Example:
         >>> reproduce_claims(folder, record, modelshare.load(folder), X_test, y_test).reproduced
         True
+
+    Raises:
+        UsageError: the data holds non-finite numbers, or names no evaluation of the release.
     """
     adapter = release_adapter(model, record.model, folder)
     frame, target = adapter.features(X), as_target(y)
+    check_finite(frame, "the data")
     same_rows_as = dataset_checksum(frame, target)
     claimed = _claimed_dataset(record, dataset, same_rows_as)
     scores = score_model(

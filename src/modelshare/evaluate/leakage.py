@@ -33,7 +33,7 @@ from sklearn import metrics as skm
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from modelshare.data import feature_kind
+from modelshare.data import FINITE_LIMIT, feature_kind
 from modelshare.errors import ModelshareError
 from modelshare.record import LeakageFinding
 
@@ -217,13 +217,15 @@ def _folds(y: pd.Series, task: str) -> KFold | StratifiedKFold:
 
 
 def _encoded(column: pd.Series) -> np.ndarray | None:
-    """A column as numbers a tree can split: numbers as they are (missing kept), categories as
-    codes (missing as its own code); None for datetimes."""
+    """A column as numbers a tree can split: numbers as they are (missing kept; infinite or
+    beyond float32, which trees cannot split, as missing), categories as codes (missing as
+    its own code); None for datetimes."""
     kind = feature_kind(column)
     if kind == "datetime":
         return None
     if kind in ("numeric", "boolean"):
-        return pd.to_numeric(column, errors="coerce").astype(float).to_numpy()
+        values = pd.to_numeric(column, errors="coerce").astype(float).to_numpy()
+        return np.where(np.abs(values) <= FINITE_LIMIT, values, np.nan)
     return pd.factorize(column, use_na_sentinel=True)[0].astype(float)
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 from sklearn import metrics as skm
 from sklearn.utils.multiclass import unique_labels
 
-from modelshare.data import first_line
+from modelshare.data import check_finite, first_line
 from modelshare.errors import ModelshareError
 from modelshare.record import Metric
 
@@ -246,6 +246,8 @@ def predict(model: Any, X: Any, y: Any, task: Task, dataset: str = "test") -> Pr
         'multiclass'
     """
     X, y, rows = _rows_with_target(X, y, dataset)
+    if isinstance(X, pd.DataFrame):
+        check_finite(X, f"dataset {dataset!r}")
     y_pred = _call_model(model.predict, X, dataset)
     if task == "regression":
         return Predictions("regression", y.astype(float), y_pred.astype(float), rows)

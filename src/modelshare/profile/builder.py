@@ -32,7 +32,13 @@ from modelshare.profile.model import (
     NumericColumn,
     Privacy,
 )
-from modelshare.profile.state import SKETCH_K, CategoricalState, JointMoments, NumericState
+from modelshare.profile.state import (
+    MAX_JOINT_FEATURES,
+    SKETCH_K,
+    CategoricalState,
+    JointMoments,
+    NumericState,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -55,7 +61,8 @@ class ProfileBuilder:
         self.rows = 0
         self.features = {name: _new_state(kind, sketch_k) for name, kind in plan.features.items()}
         self.target = _new_state(plan.target_kind, sketch_k) if plan.target_kind else None
-        self.joint = JointMoments(len(plan.numeric))
+        width = len(plan.numeric)
+        self.joint = JointMoments(width) if width <= MAX_JOINT_FEATURES else None
 
     def add(self, data: Any, source: str = "the data") -> ProfileBuilder:
         """Add rows: a pandas DataFrame, a pyarrow Table or RecordBatch with the plan's columns.
@@ -93,7 +100,7 @@ class ProfileBuilder:
                 numeric.append(values)
         if self.target is not None and self.plan.target is not None:
             self.target.update(_column_values(batch.column(self.plan.target), self.target))
-        if numeric:
+        if numeric and self.joint is not None:
             self.joint.update(np.column_stack(numeric))
 
     def merge(self, other: ProfileBuilder) -> ProfileBuilder:
@@ -109,7 +116,8 @@ class ProfileBuilder:
             state.merge(other.features[name])  # type: ignore[arg-type]
         if self.target is not None and other.target is not None:
             self.target.merge(other.target)  # type: ignore[arg-type]
-        self.joint.merge(other.joint)
+        if self.joint is not None and other.joint is not None:
+            self.joint.merge(other.joint)
         return self
 
     def build(
@@ -130,11 +138,14 @@ class ProfileBuilder:
         target = None
         if self.target is not None and self.plan.target is not None:
             target = _finalise(self.plan.target, self.target, rules)
-        moments = finalise_moments(self.plan.numeric, self.joint, rules)
+        moments = None
+        if self.joint is not None:
+            moments = finalise_moments(self.plan.numeric, self.joint, rules)
+        withheld = None if moments is not None else self._moments_withheld(rules)
         privacy = Privacy(
             k_anonymity=rules.k_anonymity,
             quantile_clip=rules.quantile_clip,
-            withheld=withheld_notes(columns, target, rules, moments_kept=moments is not None),
+            withheld=withheld_notes(columns, target, rules, moments_withheld=withheld),
         )
         return DataProfile(
             rows=self.rows,
@@ -144,6 +155,15 @@ class ProfileBuilder:
             skipped=dict(self.plan.skipped),
             privacy=privacy,
         )
+
+    def _moments_withheld(self, rules: PrivacyRules) -> str:
+        """Why the joint moments are withheld: too many numeric features, or too few rows."""
+        if self.joint is None:
+            return (
+                f"{len(self.plan.numeric)} numeric features, more than {MAX_JOINT_FEATURES}; "
+                "out-of-distribution distances are not computed"
+            )
+        return f"fewer than {rules.k_anonymity} rows have every numeric feature present and finite"
 
 
 def merge_builders(builders: Iterable[ProfileBuilder]) -> ProfileBuilder:
@@ -160,12 +180,13 @@ def withheld_notes(
     target: ColumnProfile | None,
     rules: PrivacyRules,
     *,
-    moments_kept: bool,
+    moments_withheld: str | None,
 ) -> list[str]:
-    """What the rules withheld, one sentence each, for the card and the JSON.
+    """What the rules withheld, one sentence each, for the card and the JSON;
+    ``moments_withheld`` says why the joint moments were (None: they were kept).
 
     Example:
-        >>> withheld_notes(profile.columns, profile.target, PrivacyRules(), moments_kept=True)[1]
+        >>> withheld_notes(profile.columns, profile.target, rules, moments_withheld=None)[1]
         'Numeric columns show the 1st and 99th percentiles as their extremes, never the ...'
     """
     k = rules.k_anonymity
@@ -178,8 +199,8 @@ def withheld_notes(
     ]
     every = [*columns, *([target] if target is not None else [])]
     notes.extend(note for column in every if (note := _column_note(column, k)))
-    if not moments_kept:
-        notes.append(f"Joint moments withheld: fewer than {k} rows have every numeric feature.")
+    if moments_withheld is not None:
+        notes.append(f"Joint moments withheld: {moments_withheld}.")
     return notes
 
 

@@ -1,8 +1,9 @@
 """The model card's view of a profile: a markdown section and small per-feature plots.
 
-:func:`render_distribution_section` writes one small PNG per feature into a folder and returns
-the markdown that shows them: a table of numeric features (clipped extremes, median, mean),
-a table of categorical features (most frequent categories), the class balance, and what was
+:func:`render_distribution_section` writes one small PNG per feature (the first
+:data:`PLOTTED_FEATURES`) into a folder and returns the markdown that shows them: a table of
+numeric features (clipped extremes, median, mean), the non-finite values left out of them, a
+table of categorical features (most frequent categories), the class balance, and what was
 withheld for privacy.
 
 Example:
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from modelshare.card.markdown import table
+from modelshare.data import FINITE_LIMIT
 from modelshare.fsutil import write_file_durably
 from modelshare.profile.model import CategoricalColumn, DataProfile, NumericColumn
 
@@ -32,6 +34,10 @@ PLOT_SIZE = (3.0, 1.4)
 DPI = 100
 TOP_CATEGORIES = 10
 """Categories named per feature in the table and drawn in its plot."""
+
+PLOTTED_FEATURES = 100
+"""Features drawn, in table order; the tables list every one. Each plot takes a fifth of a
+second and a few KB: a card of thousands of features would take minutes to draw."""
 
 
 def render_distribution_section(
@@ -51,7 +57,7 @@ def render_distribution_section(
     """
     images.mkdir(parents=True, exist_ok=True)
     plots = {}
-    for position, column in enumerate(profile.columns, start=1):
+    for position, column in enumerate(profile.columns[:PLOTTED_FEATURES], start=1):
         name = f"distribution-{position:02d}-{_slug(column.name)}.png"
         if _write_plot(column, images / name):
             plots[column.name] = f"![{column.name}]({image_prefix}{name})"
@@ -60,6 +66,7 @@ def render_distribution_section(
         f"Measured on {profile.rows} rows and stored in `data_profile.json`, so that users "
         "can check their own data against it (`modelshare drift`).",
         _numeric_table(profile, plots),
+        _non_finite(profile),
         _categorical_table(profile, plots),
         _class_balance(profile),
         "Withheld for privacy:\n\n" + "\n".join(f"- {note}" for note in profile.privacy.withheld),
@@ -91,6 +98,21 @@ def _numeric_table(profile: DataProfile, plots: dict[str, str]) -> str:
                 [column.name, column.count, column.missing, *numbers, plots.get(column.name, "")]
             )
     return table(headers, rows) if rows else ""
+
+
+def _non_finite(profile: DataProfile) -> str:
+    """The numeric columns that held non-finite values, left out of their numbers; "" if none."""
+    counted = [
+        f"{column.name} ({column.non_finite})"
+        for column in profile.columns
+        if isinstance(column, NumericColumn) and column.non_finite
+    ]
+    if not counted:
+        return ""
+    return (
+        f"Non-finite values (±inf, or beyond ±{FINITE_LIMIT:.2g}) are left out of the numbers "
+        f"above and of the joint moments: {', '.join(counted)}."
+    )
 
 
 def _categorical_table(profile: DataProfile, plots: dict[str, str]) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from modelshare.data import feature_kind
+from modelshare.data import feature_kind, first_line, listing, shown
 from modelshare.errors import UsageError
 
 if TYPE_CHECKING:
@@ -109,7 +109,8 @@ def normalise_batch(batch: pa.RecordBatch, plan: ColumnPlan, source: str) -> pa.
 
 
 def frame_batches(frame: pd.DataFrame, plan: ColumnPlan) -> Iterator[pa.RecordBatch]:
-    """A DataFrame as normalised record batches of :data:`BATCH_ROWS` rows.
+    """A DataFrame as normalised record batches of :data:`BATCH_ROWS` rows; columns are
+    found by name as the plan spells it (``"0"`` for a column labelled ``0``).
 
     Example:
         >>> sum(batch.num_rows for batch in frame_batches(frame, plan)) == len(frame)
@@ -117,6 +118,7 @@ def frame_batches(frame: pd.DataFrame, plan: ColumnPlan) -> Iterator[pa.RecordBa
     """
     import pyarrow as pa
 
+    frame = frame.rename(columns=str)
     kinds = plan.kinds()
     for start in range(0, len(frame), BATCH_ROWS):
         rows = frame.iloc[start : start + BATCH_ROWS]
@@ -129,7 +131,7 @@ def _plan(
 ) -> ColumnPlan:
     """A plan from each column's kind (``None``: skipped) and the target's settings."""
     if target is not None and target not in kinds:
-        raise UsageError(f"target column '{target}' not found; columns: {', '.join(kinds)}")
+        raise UsageError(f"target column '{target}' not found; columns: {listing(list(kinds))}")
     resolved_target: Kind | None = None
     if target is not None:
         detected = kinds.pop(target)
@@ -184,7 +186,7 @@ def _cast(array: pa.Array, kind: Kind, name: str, source: str) -> pa.Array:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
         what = "numbers" if kind == "numeric" else "labels"
         raise UsageError(
-            f"column '{name}' of {source} cannot be read as {what} ({error}); "
+            f"column '{shown(name)}' of {source} cannot be read as {what} ({first_line(error)}); "
             "make every value of the column the same type"
         ) from error
 

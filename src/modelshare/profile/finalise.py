@@ -11,6 +11,8 @@ One rule: **every published number describes at least k rows** (k-anonymity, def
   on the count), at most ``max_categories`` of them; every other row is counted as ``other``.
 - Columns with fewer than k values publish only their counts; fewer than 2k values, no
   quantiles. Joint moments need at least k complete rows.
+- Non-finite values (±inf, or beyond ±:data:`~modelshare.data.FINITE_LIMIT`) are counted,
+  never summed: moments, quantiles and correlations stay finite.
 
 Example:
     >>> column = finalise_numeric("age", state, PrivacyRules())
@@ -72,7 +74,9 @@ def finalise_numeric(name: str, state: NumericState, rules: PrivacyRules) -> Num
         >>> finalise_numeric("x", state, PrivacyRules()).count
         1000
     """
-    column = NumericColumn(name=name, count=state.count, missing=state.missing)
+    column = NumericColumn(
+        name=name, count=state.count, missing=state.missing, non_finite=state.non_finite
+    )
     if state.count < rules.k_anonymity:
         return column
     column.mean = rounded(state.mean)
@@ -128,7 +132,7 @@ def finalise_moments(
     covariance = state.scatter / (state.count - 1)
     std = np.sqrt(np.clip(np.diag(covariance), 0, None))
     scale = np.where(std > 0, std, 1.0)
-    correlation = covariance / np.outer(scale, scale)
+    correlation = np.clip(covariance / np.outer(scale, scale), -1.0, 1.0)
     np.fill_diagonal(correlation, 1.0)
     return Moments(
         features=features,

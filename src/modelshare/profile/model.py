@@ -5,6 +5,10 @@ moments, a grid of clipped quantiles and a histogram; categorical columns by the
 categories seen at least k times; plus the class balance of the target and the joint moments
 that multivariate out-of-distribution scores need. What was withheld is listed in ``privacy``.
 
+A profile read from a file is checked before anything uses it: finite numbers only, counts
+that are not negative, sorted quantiles, moments and correlations of matching shapes, and
+column names of their own, so a damaged or hostile ``data_profile.json`` is refused in one line.
+
 Example:
     >>> profile = DataProfile.load(Path("releases/x/data_profile.json"))
     >>> profile.column("bill_length_mm").quantiles.median()
@@ -13,20 +17,35 @@ Example:
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from modelshare.data import FINITE_LIMIT, column_name_problem
 from modelshare.errors import UsageError, first_validation_error
 
 PROFILE_FORMAT = "modelshare-data-profile"
 PROFILE_VERSION = 1
 
 
+Share = Annotated[float, Field(ge=0, le=1)]
+Correlation = Annotated[float, Field(ge=-1, le=1)]
+Spread = Annotated[float, Field(ge=0)]
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class QuantileGrid(_Model):
@@ -36,10 +55,17 @@ class QuantileGrid(_Model):
     sketch was exact): the true rank of ``values[i]`` is within ``rank_error`` of its grid rank.
     """
 
-    rank_start: float
-    rank_step: float
-    values: list[float]
-    rank_error: float
+    rank_start: Share
+    rank_step: Annotated[float, Field(gt=0, le=1)]
+    values: list[float] = Field(min_length=1)
+    rank_error: Share
+
+    @field_validator("values")
+    @classmethod
+    def _sorted(cls, values: list[float]) -> list[float]:
+        if any(later < earlier for earlier, later in pairwise(values)):
+            raise ValueError("quantiles must not decrease")
+        return values
 
     def ranks(self) -> np.ndarray:
         """The grid's ranks, one per value.
@@ -107,24 +133,37 @@ class Histogram(_Model):
     """Row counts in equal-width bins between the clipped extremes, and the rows outside them."""
 
     edges: list[float]
-    counts: list[int]
-    below: int = Field(description="rows below the first edge (not binned, for privacy)")
-    above: int = Field(description="rows above the last edge (not binned, for privacy)")
+    counts: list[NonNegativeInt]
+    below: NonNegativeInt = Field(description="rows below the first edge (not binned, for privacy)")
+    above: NonNegativeInt = Field(description="rows above the last edge (not binned, for privacy)")
+
+    @model_validator(mode="after")
+    def _one_count_per_bin(self) -> Histogram:
+        if len(self.edges) != len(self.counts) + 1:
+            raise ValueError("a histogram has one more edge than counts")
+        return self
 
 
 class NumericColumn(_Model):
     """A numeric column: counts, moments, clipped quantiles and a histogram.
 
     ``mean``, ``std``, ``quantiles`` and ``histogram`` are ``None`` when the column has fewer
-    than k values.
+    than k values. Non-finite values are counted in ``non_finite`` and nowhere else (the field
+    is left out of the JSON when there are none).
     """
 
     name: str
     kind: Literal["numeric"] = "numeric"
-    count: int = Field(description="non-missing values")
-    missing: int
+    count: NonNegativeInt = Field(description="finite values: those the numbers describe")
+    missing: NonNegativeInt
+    non_finite: NonNegativeInt = Field(
+        0,
+        exclude_if=lambda count: count == 0,
+        description=f"values that are ±inf or beyond ±{FINITE_LIMIT:.2g} (the float32 range), "
+        "left out of the moments and quantiles",
+    )
     mean: float | None = None
-    std: float | None = None
+    std: Spread | None = None
     quantiles: QuantileGrid | None = None
     histogram: Histogram | None = None
 
@@ -153,13 +192,21 @@ class CategoricalColumn(_Model):
 
     name: str
     kind: Literal["categorical"] = "categorical"
-    count: int = Field(description="non-missing values")
-    missing: int
-    distinct: int = Field(description="distinct non-missing values (HyperLogLog estimate)")
-    frequencies: dict[str, int] = Field(description="published categories, most frequent first")
-    other: int = Field(description="rows of every category not published")
-    other_categories: int = Field(description="how many categories are counted in 'other'")
-    count_error: int = Field(0, description="largest possible undercount of a published count")
+    count: NonNegativeInt = Field(description="non-missing values")
+    missing: NonNegativeInt
+    distinct: NonNegativeInt = Field(
+        description="distinct non-missing values (HyperLogLog estimate)"
+    )
+    frequencies: dict[str, NonNegativeInt] = Field(
+        description="published categories, most frequent first"
+    )
+    other: NonNegativeInt = Field(description="rows of every category not published")
+    other_categories: NonNegativeInt = Field(
+        description="how many categories are counted in 'other'"
+    )
+    count_error: NonNegativeInt = Field(
+        0, description="largest possible undercount of a published count"
+    )
 
     def shares(self) -> dict[str, float]:
         """Each published category's share of the non-missing values.
@@ -183,11 +230,19 @@ class Moments(_Model):
     """
 
     features: list[str]
-    count: int
+    count: NonNegativeInt
     mean: list[float]
-    std: list[float]
-    correlation: list[list[float]]
-    shrinkage: float
+    std: list[Spread]
+    correlation: list[list[Correlation]]
+    shrinkage: Share
+
+    @model_validator(mode="after")
+    def _one_value_per_feature(self) -> Moments:
+        width = len(self.features)
+        rows = [self.mean, self.std, self.correlation, *self.correlation]
+        if any(len(row) != width for row in rows):
+            raise ValueError("mean, std and each correlation row need one value per feature")
+        return self
 
     def shrunk_correlation(self) -> np.ndarray:
         """The correlation matrix shrunk towards the identity: (1-s)R + sI.
@@ -213,8 +268,10 @@ class Moments(_Model):
 class Privacy(_Model):
     """The rules the profile was finalised with and what they withheld, in words."""
 
-    k_anonymity: int = Field(description="every published number describes at least k rows")
-    quantile_clip: float = Field(description="ranks below this and above 1 minus this withheld")
+    k_anonymity: int = Field(ge=1, description="every published number describes at least k rows")
+    quantile_clip: float = Field(
+        ge=0, lt=0.5, description="ranks below this and above 1 minus this withheld"
+    )
     withheld: list[str] = Field(description="what was withheld, one sentence each")
 
 
@@ -223,7 +280,7 @@ class DataProfile(_Model):
 
     format: Literal["modelshare-data-profile"] = PROFILE_FORMAT
     version: Literal[1] = PROFILE_VERSION
-    rows: int
+    rows: NonNegativeInt
     columns: list[ColumnProfile]
     target: ColumnProfile | None = None
     moments: Moments | None = None
@@ -231,6 +288,17 @@ class DataProfile(_Model):
         default_factory=dict, description="columns not profiled, with the reason"
     )
     privacy: Privacy
+
+    @model_validator(mode="after")
+    def _columns_of_their_own(self) -> DataProfile:
+        names = [column.name for column in [*self.columns, *([self.target] if self.target else [])]]
+        problem = column_name_problem(names)
+        if problem is not None:
+            raise ValueError(f"the profile {problem}")
+        numeric = {column.name for column in self.columns if isinstance(column, NumericColumn)}
+        if self.moments is not None and not set(self.moments.features) <= numeric:
+            raise ValueError("the moments name features that are not numeric columns")
+        return self
 
     def column(self, name: str) -> NumericColumn | CategoricalColumn:
         """The profile of feature ``name`` (or of the target).

@@ -17,7 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from modelshare.data import as_frame, first_line, is_parquet, require_readable_file
+from modelshare.data import (
+    as_frame,
+    check_column_names,
+    first_line,
+    is_parquet,
+    require_readable_file,
+)
 from modelshare.errors import ModelshareError, UsageError
 from modelshare.profile.columns import (
     BATCH_ROWS,
@@ -117,6 +123,7 @@ class CsvSource(ArrowSchemaSource):
             self.schema = reader.schema
         if not self.schema.names:
             raise UsageError(f"{path} has no columns; pass a CSV with a header row")
+        check_column_names(self.schema.names, self.name)
 
     def batches(self, plan: ColumnPlan) -> Iterator[pa.RecordBatch]:
         import pyarrow as pa
@@ -177,6 +184,7 @@ class ParquetSource(ArrowSchemaSource):
                 "check that the file is complete and was written as Parquet"
             ) from error
         self.schema = self.file.schema_arrow
+        check_column_names(self.schema.names, self.name)
 
     def batches(self, plan: ColumnPlan) -> Iterator[pa.RecordBatch]:
         columns = list(plan.kinds())
@@ -189,6 +197,7 @@ class FrameSource:
     """A pandas DataFrame held in memory, converted a slice at a time."""
 
     def __init__(self, frame: pd.DataFrame, name: str = "the DataFrame") -> None:
+        check_column_names(frame.columns, name)
         self.frame = frame
         self.name = name
 
@@ -207,6 +216,7 @@ class ArrowSource(ArrowSchemaSource):
     """A pyarrow Table held in memory."""
 
     def __init__(self, table: pa.Table, name: str = "the Arrow table") -> None:
+        check_column_names(table.column_names, name)
         self.table = table
         self.name = name
         self.schema = table.schema

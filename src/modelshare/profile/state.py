@@ -5,11 +5,15 @@ between Dask workers pickled, and is finalised into a :class:`~modelshare.profil
 by :mod:`modelshare.profile.finalise`. Every state has ``update`` and ``merge``; merging the states
 of any split of the rows gives the state of all rows, within the sketches' error bounds.
 
+Non-finite values (±inf, or beyond ±:data:`~modelshare.data.FINITE_LIMIT`, where sums
+overflow) are counted apart and left out of the sketches and moments, so every published
+number stays finite.
+
 Example:
     >>> state = NumericState()
-    >>> state.update(np.array([1.0, np.nan, 3.0]))
-    >>> state.count, state.missing, state.mean
-    (2, 1, 2.0)
+    >>> state.update(np.array([1.0, np.nan, 3.0, np.inf]))
+    >>> state.count, state.missing, state.non_finite, state.mean
+    (2, 1, 1, 2.0)
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from modelshare.data import is_finite
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -31,6 +37,10 @@ FREQUENCY_LG_MAP = 12
 
 DISTINCT_LG_K = 12
 """HyperLogLog precision: distinct counts within about 1.6 % (exact for small counts)."""
+
+MAX_JOINT_FEATURES = 500
+"""Most numeric features whose joint moments are kept: their correlation matrix grows with the
+square of their number (500 features: about 2.5 MB of JSON; 10,000 would need gigabytes)."""
 
 
 def pooled(
@@ -60,28 +70,32 @@ def pooled(
 
 
 class NumericState:
-    """One numeric column: a KLL quantile sketch, the missing count and running moments."""
+    """One numeric column: a KLL quantile sketch, the missing and non-finite counts and
+    running moments of the finite values."""
 
     def __init__(self, sketch_k: int = SKETCH_K) -> None:
         from datasketches import kll_doubles_sketch
 
         self.sketch = kll_doubles_sketch(sketch_k)
         self.missing = 0
+        self.non_finite = 0
         self.count = 0
         self.mean = 0.0
         self.spread = 0.0
 
     def update(self, values: np.ndarray) -> None:
-        """Add a batch of values (``NaN`` for missing).
+        """Add a batch of values (``NaN`` for missing); non-finite ones are only counted.
 
         Values are sorted before they reach the sketch: KLL's guarantees hold for any order,
         and sorted input makes its compactions several times cheaper.
 
         Example:
-            >>> state.update(np.array([2.5, np.nan]))
+            >>> state.update(np.array([2.5, np.nan, -np.inf]))
         """
-        present = values[~np.isnan(values)]
-        self.missing += values.size - present.size
+        missing = int(np.isnan(values).sum())
+        present = values[is_finite(values)]
+        self.missing += missing
+        self.non_finite += values.size - present.size - missing
         if present.size == 0:
             return
         present.sort()
@@ -98,6 +112,7 @@ class NumericState:
         """
         self.sketch.merge(other.sketch)
         self.missing += other.missing
+        self.non_finite += other.non_finite
         self._pool(other.count, other.mean, other.spread)
 
     def _pool(self, count: int, mean: float, spread: float) -> None:
@@ -178,7 +193,8 @@ class CategoricalState:
 
 
 class JointMoments:
-    """Mean vector and scatter matrix of the numeric features over rows with all present."""
+    """Mean vector and scatter matrix of the numeric features over rows with all of them
+    present and finite."""
 
     def __init__(self, width: int) -> None:
         self.count = 0
@@ -186,15 +202,15 @@ class JointMoments:
         self.scatter = np.zeros((width, width))
 
     def update(self, matrix: np.ndarray) -> None:
-        """Add a batch (rows x numeric features, ``NaN`` for missing); incomplete rows are
-        left out.
+        """Add a batch (rows x numeric features, ``NaN`` for missing); rows with a missing
+        or non-finite value are left out.
 
         Example:
-            >>> moments.update(np.array([[1.0, 2.0], [3.0, np.nan]]))
+            >>> moments.update(np.array([[1.0, 2.0], [3.0, np.nan], [np.inf, 1.0]]))
         """
         from threadpoolctl import threadpool_limits
 
-        rows = matrix[~np.isnan(matrix).any(axis=1)]
+        rows = matrix[is_finite(matrix).all(axis=1)]
         if len(rows) == 0:
             return
         mean = rows.mean(axis=0)

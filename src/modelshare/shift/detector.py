@@ -2,8 +2,9 @@
 
 The detector reads a release's training-data profile and the thresholds calibrated when it was
 saved (``ood_thresholds.json``). Each row gets the checks of :class:`OODScorer` (Mahalanobis
-distance, out-of-range values, unseen categories) and, for a classifier, its maximum softmax
-probability and energy against the stored thresholds. The model, needed only for those, is
+distance, out-of-range and non-finite values, unseen categories) and, for a classifier, its
+maximum softmax probability and energy against the stored thresholds (a row holding a
+non-finite number is not given to the model). The model, needed only for those, is
 loaded with :func:`modelshare.load` (so never from a file that could run code) on first use.
 
 Example:
@@ -166,6 +167,7 @@ class OODDetector:
 REASONS = (
     ("mahalanobis_flag", "far from the training data"),
     ("out_of_range", "out of range: "),
+    ("non_finite", "non-finite value in "),
     ("unseen", "unseen: "),
     ("missing", "missing: "),
     ("low_confidence", "low confidence"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from modelshare.data import listing
 from modelshare.errors import UsageError
 from modelshare.profile.columns import ColumnPlan, Kind
 from modelshare.profile.model import CategoricalColumn, DataProfile, NumericColumn
@@ -106,7 +107,7 @@ def _resolve_target(profile: DataProfile, source: TableSource, target: str | Non
         )
     if target not in source.columns:
         raise UsageError(
-            f"column '{target}' not found in {source.name}; columns: {', '.join(source.columns)}"
+            f"column '{target}' not found in {source.name}; columns: {listing(source.columns)}"
         )
     return target
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from modelshare.data import is_finite
 from modelshare.profile.model import CategoricalColumn, QuantileGrid
 
 if TYPE_CHECKING:
@@ -37,10 +38,11 @@ class NumericObservation:
         self.above_all = 0
         self.count = 0
         self.missing = 0
+        self.finite = 0
         self.total = 0.0
 
     def update(self, values: np.ndarray) -> None:
-        """Count a batch of values (``NaN`` for missing).
+        """Count a batch of values (``NaN`` for missing); the mean is of the finite ones.
 
         Example:
             >>> observed.update(np.array([41.0, np.nan, 52.3]))
@@ -48,7 +50,9 @@ class NumericObservation:
         present = values[~np.isnan(values)]
         self.missing += values.size - present.size
         self.count += int(present.size)
-        self.total += float(present.sum())
+        finite = present[is_finite(present)]
+        self.finite += int(finite.size)
+        self.total += float(finite.sum())
         if not len(self.knots):
             return
         slot = np.searchsorted(self.knots, present, side="left")  # knot[slot-1] < v <= knot[slot]
@@ -64,8 +68,8 @@ class NumericObservation:
         return self.at_or_below - self.equal
 
     def mean(self) -> float | None:
-        """The mean of the new values, ``None`` without values."""
-        return self.total / self.count if self.count else None
+        """The mean of the new finite values, ``None`` without any."""
+        return self.total / self.finite if self.finite else None
 
 
 class CategoricalObservation:

@@ -1,8 +1,9 @@
 """Single-input out-of-distribution scores: is this row like the training data?
 
-:class:`OODScorer` reads a training-data profile and scores each row four ways: its
+:class:`OODScorer` reads a training-data profile and scores each row five ways: its
 Mahalanobis distance from the profile's moments (shrunk covariance), numeric values beyond the
-profile's clipped extremes by a margin, labels the profile does not list (when it lists every
+profile's clipped extremes by a margin, non-finite numbers (±inf, or beyond ±3.4e38: flagged,
+and counted as missing in the distance), labels the profile does not list (when it lists every
 category) and values missing where the training data had none. For classifiers,
 :func:`calibrate_softmax_thresholds` and :func:`energy_scores` turn the model's outputs into
 flags, with thresholds calibrated on held-out in-distribution data at a chosen true-positive
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from modelshare.data import as_frame
+from modelshare.data import FINITE_LIMIT, as_frame, is_finite, listing
 from modelshare.errors import UsageError
 from modelshare.profile.columns import as_labels
 from modelshare.profile.model import CategoricalColumn, DataProfile, Moments, NumericColumn
@@ -94,8 +95,8 @@ class OODScorer:
     def score(self, X: Any) -> pd.DataFrame:
         """One row per input row: ``score`` (Mahalanobis distance), ``flag`` (any check
         failed), ``mahalanobis_flag``, and the names of the columns holding values out of range
-        (``out_of_range``), categories never seen (``unseen``) or missing values where the
-        training data had none (``missing``).
+        (``out_of_range``), non-finite numbers (``non_finite``), categories never seen
+        (``unseen``) or missing values where the training data had none (``missing``).
 
         Example:
             >>> scorer.score(X_new)["flag"].mean()
@@ -108,14 +109,17 @@ class OODScorer:
         threshold = self.mahalanobis_threshold
         far = distance > threshold if threshold is not None else np.zeros(len(frame), bool)
         out_of_range = _names_per_row(self._out_of_range(frame), len(frame))
+        non_finite = _names_per_row(self._non_finite(frame), len(frame))
         unseen = _names_per_row(self._unseen(frame), len(frame))
         missing = _names_per_row(self._unexpected_missing(frame), len(frame))
+        named = [out_of_range, non_finite, unseen, missing]
         return pd.DataFrame(
             {
                 "score": distance,
-                "flag": far | (out_of_range != "") | (unseen != "") | (missing != ""),
+                "flag": far | np.logical_or.reduce([names != "" for names in named]),
                 "mahalanobis_flag": far,
                 "out_of_range": out_of_range,
+                "non_finite": non_finite,
                 "unseen": unseen,
                 "missing": missing,
             },
@@ -124,7 +128,7 @@ class OODScorer:
 
     def mahalanobis(self, X: Any) -> np.ndarray:
         """Each row's Mahalanobis distance from the profile's mean under the shrunk
-        covariance; missing values count as the mean. ``NaN`` without moments.
+        covariance; missing and non-finite values count as the mean. ``NaN`` without moments.
 
         Example:
             >>> scorer.mahalanobis(X_new)[:2]
@@ -142,25 +146,37 @@ class OODScorer:
         return np.sqrt(np.clip(squared, 0, None))
 
     def _frame(self, X: Any) -> pd.DataFrame:
-        """``X`` as a DataFrame holding every profiled feature."""
-        frame = as_frame(X)
+        """``X`` as a DataFrame holding every profiled feature (named as strings, as in the
+        profile)."""
+        frame = as_frame(X).rename(columns=str)
         absent = [c.name for c in self.profile.columns if c.name not in frame.columns]
         if absent:
             raise UsageError(
-                f"the rows lack profiled features: {', '.join(absent)}; "
+                f"the rows lack profiled features: {listing(absent)}; "
                 "pass the columns the model was trained on"
             )
         return frame
 
     def _out_of_range(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
-        """Per numeric column, which rows lie beyond its clipped extremes plus the margin."""
+        """Per numeric column, which rows hold a finite value beyond its clipped extremes plus
+        the margin."""
         flags = {}
         for column in self.profile.columns:
             if isinstance(column, NumericColumn) and column.quantiles is not None:
                 low, high = column.quantiles.values[0], column.quantiles.values[-1]
                 margin = self.range_margin * (high - low)
                 values = _numbers(frame[column.name])
-                flags[column.name] = (values < low - margin) | (values > high + margin)
+                outside = (values < low - margin) | (values > high + margin)
+                flags[column.name] = outside & is_finite(values)
+        return flags
+
+    def _non_finite(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Per numeric column, which rows hold ±inf or a number beyond ±3.4e38."""
+        flags = {}
+        for column in self.profile.columns:
+            if isinstance(column, NumericColumn):
+                values = _numbers(frame[column.name])
+                flags[column.name] = ~np.isnan(values) & ~is_finite(values)
         return flags
 
     def _unexpected_missing(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -247,14 +263,17 @@ def energy_scores(logits: Any, temperature: float = 1.0) -> np.ndarray:
 
 
 def _standardised(frame: pd.DataFrame, moments: Moments) -> np.ndarray:
-    """The moment features standardised by the profile, missing values at 0 (the mean)."""
+    """The moment features standardised by the profile, missing and non-finite values at 0
+    (the mean), the rest within ±3.4e38 so that the distance's sums cannot overflow."""
     standardised = np.empty((len(frame), len(moments.features)))
     for position, name in enumerate(moments.features):
         standardised[:, position] = _numbers(frame[name])
-    standardised -= np.asarray(moments.mean)
-    standardised /= np.where(np.asarray(moments.std) > 0, moments.std, 1.0)
+    standardised[~is_finite(standardised)] = np.nan
+    with np.errstate(over="ignore"):  # a value far beyond a tiny spread: clipped below
+        standardised -= np.asarray(moments.mean)
+        standardised /= np.where(np.asarray(moments.std) > 0, moments.std, 1.0)
     standardised[np.isnan(standardised)] = 0.0
-    return standardised
+    return np.clip(standardised, -FINITE_LIMIT, FINITE_LIMIT, out=standardised)
 
 
 def _numbers(values: pd.Series) -> np.ndarray:

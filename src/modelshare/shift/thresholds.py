@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from modelshare.data import non_finite_cells
 from modelshare.errors import ModelshareError, first_validation_error
 from modelshare.models.predictors import ScorePredictor, proba_logits
 from modelshare.profile.model import DataProfile
@@ -40,16 +41,18 @@ OOD_FILE = "ood_thresholds.json"
 class OODThresholds(BaseModel):
     """Thresholds of the per-row out-of-distribution scores, and how they were calibrated."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     dataset: str = Field(description="the held-out evaluation dataset they were calibrated on")
-    rows: int = Field(description="rows of that dataset")
-    tpr: float = Field(description="share of its rows all checks together accept")
-    score_quantile: float = Field(description="quantile of each score its threshold lies at")
-    mahalanobis: float | None = Field(description="largest accepted Mahalanobis distance")
+    rows: int = Field(ge=0, description="rows of that dataset")
+    tpr: float = Field(gt=0, lt=1, description="share of its rows all checks together accept")
+    score_quantile: float = Field(
+        ge=0, le=1, description="quantile of each score its threshold lies at"
+    )
+    mahalanobis: float | None = Field(ge=0, description="largest accepted Mahalanobis distance")
     max_softmax: float | None = Field(description="smallest accepted maximum class probability")
     energy: float | None = Field(description="largest accepted energy score (logits only)")
-    flagged_share: float = Field(description="share of its rows flagged by any check")
+    flagged_share: float = Field(ge=0, le=1, description="share of its rows flagged by any check")
 
     def save(self, folder: Path) -> None:
         """Write ``ood_thresholds.json`` into ``folder``."""
@@ -154,24 +157,32 @@ class _HeldOutScores:
         }
 
     def flagged(self, thresholds: dict[str, float | None]) -> np.ndarray:
-        """Which rows any check flags under ``thresholds``."""
+        """Which rows any check flags under ``thresholds`` (a score without a threshold,
+        or a row without a score, flags nothing)."""
         flags = self.fixed.copy()
-        if self.distance is not None:
-            flags |= self.distance > thresholds["mahalanobis"]
-        if self.confidence is not None:
-            flags |= self.confidence < thresholds["max_softmax"]
-        if self.energy is not None:
-            flags |= self.energy > thresholds["energy"]
+        checks = (
+            (self.distance, thresholds["mahalanobis"], np.greater),
+            (self.confidence, thresholds["max_softmax"], np.less),
+            (self.energy, thresholds["energy"], np.greater),
+        )
+        for scores, threshold, beyond in checks:
+            if scores is not None and threshold is not None:
+                flags |= beyond(scores, threshold)
         return flags
 
 
 def _quantile(values: np.ndarray | None, level: float) -> float | None:
-    return float(np.quantile(values, level)) if values is not None else None
+    """The quantile of the scored rows (rows the model could not score are NaN)."""
+    if values is None or np.isnan(values).all():
+        return None
+    return float(np.nanquantile(values, level))
 
 
 def class_outputs(predictor: Any, frame: pd.DataFrame) -> tuple[Any, Any]:
     """``(probabilities, logits)`` of a classifier on ``frame``; None for what it does not
-    give. Logits come from a network's scores or a scikit-learn ``decision_function``.
+    give. Logits come from a network's scores or a scikit-learn ``decision_function``. Rows
+    holding a non-finite number are not given to the model (most refuse them): their
+    outputs are NaN, and there are none when no row can be scored.
 
     Example:
         >>> proba, logits = class_outputs(pipeline, X_test)
@@ -180,6 +191,29 @@ def class_outputs(predictor: Any, frame: pd.DataFrame) -> tuple[Any, Any]:
     """
     if predictor is None or getattr(predictor, "classes_", None) is None:
         return None, None
+    if not isinstance(frame, pd.DataFrame):
+        return _outputs(predictor, frame)
+    scorable = ~non_finite_cells(frame).any(axis=1).to_numpy()
+    if scorable.all():
+        return _outputs(predictor, frame)
+    if not scorable.any():
+        return None, None
+    probabilities, logits = _outputs(predictor, frame[scorable])
+    return _with_unscored_rows(probabilities, scorable), _with_unscored_rows(logits, scorable)
+
+
+def _with_unscored_rows(output: Any, scorable: np.ndarray) -> Any:
+    """Outputs of the scorable rows spread over all rows, NaN for the others."""
+    if output is None:
+        return None
+    values = np.asarray(output, dtype=float)
+    spread = np.full((len(scorable), *values.shape[1:]), np.nan)
+    spread[scorable] = values
+    return spread
+
+
+def _outputs(predictor: Any, frame: Any) -> tuple[Any, Any]:
+    """``(probabilities, logits)`` of a classifier on rows it can score."""
     if isinstance(predictor, ScorePredictor):
         return predictor.scores(frame)
     if not hasattr(predictor, "predict_proba"):
