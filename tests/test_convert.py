@@ -95,8 +95,11 @@ def test_an_existing_output_is_kept_unless_overwrite(tmp_path: Path) -> None:
     assert_clean_failure(result, "--overwrite")
     assert [p.name for p in (tmp_path / "converted").iterdir()] == ["notes.txt"]
 
-    convert_checkpoint(tmp_path / "checkpoint.pt", tmp_path / "converted", overwrite=True)
-    assert [p.name for p in (tmp_path / "converted").iterdir()] == ["model.safetensors"]
+    with pytest.raises(ModelshareError, match="modelshare did not write it"):
+        convert_checkpoint(tmp_path / "checkpoint.pt", tmp_path / "converted", overwrite=True)
+    convert_checkpoint(tmp_path / "checkpoint.pt", tmp_path / "again")
+    convert_checkpoint(tmp_path / "checkpoint.pt", tmp_path / "again", overwrite=True)
+    assert [p.name for p in (tmp_path / "again").iterdir()] == ["model.safetensors"]
 
 
 def test_a_file_that_is_not_a_checkpoint_is_refused_in_one_line(tmp_path: Path) -> None:

@@ -55,16 +55,23 @@ def convert_checkpoint(
     checkpoint; the folder appears only once the weights were read back equal.
 
     Without ``config``, a ``config.json`` beside the checkpoint is used when there is one.
+    ``overwrite`` replaces only an earlier conversion or release, never a folder holding the
+    checkpoint or the configuration (:func:`~modelshare.fsutil.ensure_free_target`).
 
     Example:
         >>> convert_checkpoint(Path("pytorch_model.bin"), Path("converted")).folder
         PosixPath('converted')
+
+    Raises:
+        UsageError: ``out`` may not be written, or holds something only ``overwrite`` replaces.
+        ModelshareError: the checkpoint or the configuration cannot be read or converted.
     """
-    ensure_free_target(out, overwrite=overwrite)
     config = config or _sibling_config(checkpoint)
+    inputs = (checkpoint, config) if config else (checkpoint,)
+    ensure_free_target(out, overwrite=overwrite, inputs=inputs)
     settings = _read_config(config) if config else None
     tensors = state_dict_of(safe_torch_load(checkpoint), checkpoint.name)
-    with atomic_directory(out, overwrite=overwrite) as staging:
+    with atomic_directory(out, overwrite=overwrite, inputs=inputs) as staging:
         shared = save_tensors(tensors, staging / WEIGHTS_FILE)
         check_saved(tensors, staging / WEIGHTS_FILE, shared)
         if settings is not None:

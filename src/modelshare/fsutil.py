@@ -14,41 +14,91 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from modelshare.errors import ModelshareError
+from modelshare.errors import UsageError
+
+FREE_FOLDER_HINT = "choose an empty or new folder"
+"""What every refused output folder tells the user to do instead."""
 
 
-def ensure_free_target(target: Path, *, overwrite: bool) -> None:
-    """Refuse a target that is a file, or a non-empty folder unless ``overwrite``.
+def ensure_free_target(target: Path, *, overwrite: bool, inputs: Iterable[Path] = ()) -> None:
+    """Refuse an output folder that a command may not write, before anything is read or built.
+
+    Free: a new path or an empty folder. With ``overwrite``, a folder modelshare wrote
+    (:func:`is_modelshare_output`) may be replaced too. Never: a file or a symbolic link, the
+    current folder or one of its parents (the filesystem root included), the home folder,
+    or a folder holding one of ``inputs``, the files the command reads.
 
     Example:
         >>> ensure_free_target(Path("releases/new"), overwrite=False)
+        >>> ensure_free_target(Path("."), overwrite=True)
+        Traceback (most recent call last):
+        modelshare.errors.UsageError: . is the current folder or one of its parents; ...
+
+    Raises:
+        UsageError: the target may not be written, or holds something only ``overwrite`` replaces.
     """
-    if target.exists() and not target.is_dir():
-        raise ModelshareError(f"{target} exists and is not a folder; choose another output path")
-    if target.is_dir() and any(target.iterdir()) and not overwrite:
-        raise ModelshareError(
-            f"{target} already exists and is not empty; choose another output folder "
+    target = Path(target)
+    reason = _protected_reason(target, inputs)
+    if reason is not None:
+        raise UsageError(f"{target} {reason}; {FREE_FOLDER_HINT}")
+    if not target.is_dir() or not any(target.iterdir()):
+        return
+    if not is_modelshare_output(target):
+        raise UsageError(
+            f"{target} is not empty and modelshare did not write it; {FREE_FOLDER_HINT} "
+            "(--overwrite replaces only a release or a converted model)"
+        )
+    if not overwrite:
+        raise UsageError(
+            f"{target} is not empty (an earlier modelshare output); {FREE_FOLDER_HINT}, "
             "or pass --overwrite (overwrite=True) to replace it"
         )
 
 
+def is_modelshare_output(folder: Path) -> bool:
+    """Whether ``folder`` looks like what modelshare writes, so ``overwrite`` may replace it: a
+    release (``modelshare.json`` and ``manifest.json``) or a converted model (``model.safetensors``
+    and at most a ``config.json`` beside it).
+
+    Example:
+        >>> is_modelshare_output(Path("releases/penguin-species"))
+        True
+        >>> is_modelshare_output(Path.home())
+        False
+    """
+    from modelshare.convert import CONFIG_FILE, WEIGHTS_FILE
+    from modelshare.layout import RECORD_FILE
+    from modelshare.manifest import MANIFEST_FILE
+
+    names = {entry.name for entry in folder.iterdir()}
+    release = {RECORD_FILE, MANIFEST_FILE} <= names
+    conversion = WEIGHTS_FILE in names and names <= {WEIGHTS_FILE, CONFIG_FILE}
+    return release or conversion
+
+
 @contextmanager
-def atomic_directory(target: Path, *, overwrite: bool = False) -> Iterator[Path]:
+def atomic_directory(
+    target: Path, *, overwrite: bool = False, inputs: Iterable[Path] = ()
+) -> Iterator[Path]:
     """Build a folder in a hidden sibling and rename it into place only when complete.
 
     If the block raises, the staging folder is removed and ``target`` is left as it was.
-    With ``overwrite``, an existing ``target`` is replaced only after the new one is complete.
+    With ``overwrite``, an existing ``target`` that modelshare wrote is replaced only after
+    the new one is complete; :func:`ensure_free_target` says which targets are refused.
 
     Example:
         >>> with atomic_directory(Path("out"), overwrite=True) as staging:
         ...     (staging / "a.txt").write_text("a")
+
+    Raises:
+        UsageError: ``target`` may not be written (see :func:`ensure_free_target`).
     """
-    target = Path(target)
-    ensure_free_target(target, overwrite=overwrite)
+    ensure_free_target(target, overwrite=overwrite, inputs=inputs)
+    target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(
         tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
@@ -134,3 +184,22 @@ def _swap_into_place(staging: Path, target: Path) -> None:
         backup.rename(target)
         raise
     shutil.rmtree(backup, ignore_errors=True)
+
+
+def _protected_reason(target: Path, inputs: Iterable[Path]) -> str | None:
+    """Why ``target`` may never be written, whatever it holds; ``None`` when it may be."""
+    if target.is_symlink():
+        return "is a symbolic link"
+    if target.exists() and not target.is_dir():
+        return "exists and is not a folder"
+    resolved = target.resolve()
+    current = Path.cwd().resolve()
+    if resolved == current or resolved in current.parents:
+        return "is the current folder or one of its parents"
+    if resolved == Path(os.path.expanduser("~")).resolve():
+        return "is the home folder"
+    for given in inputs:
+        read = Path(given).resolve()
+        if read == resolved or resolved in read.parents:
+            return f"holds {given}, which this command reads"
+    return None

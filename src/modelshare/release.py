@@ -400,21 +400,29 @@ class Release:
         """Write the release folder atomically and return it opened.
 
         The folder is built in a hidden sibling, the example is run in a fresh process, and
-        only then is the folder renamed into place. An existing non-empty folder is refused
-        unless ``overwrite=True``.
+        only then is the folder renamed into place. An existing non-empty folder is refused,
+        unless ``overwrite=True`` and it is a folder modelshare wrote (a release); the
+        current folder, its parents, the home folder and a folder holding a data file given
+        to this release never are (:func:`modelshare.fsutil.ensure_free_target`).
 
         Example:
             >>> bundle = rel.save("releases/penguin-species")
             >>> bundle.record.model.estimator
             'LogisticRegression'
+
+        Raises:
+            UsageError: the target may not be written or replaced.
+            ModelshareError: no model or no training data, or the example failed.
         """
         target = Path(path)
-        ensure_free_target(target, overwrite=overwrite)
+        given = [self._training, *(evaluation.data for evaluation in self._evaluations)]
+        inputs = [data.file for data in given if data is not None and data.file is not None]
+        ensure_free_target(target, overwrite=overwrite, inputs=inputs)
         if self._adapter is None:
             raise ModelshareError("no model: call model(fitted_model) before save()")
         if self._training is None:
             raise ModelshareError("no training data: call training_data(X, y, name=...) first")
-        with atomic_directory(target, overwrite=overwrite) as staging:
+        with atomic_directory(target, overwrite=overwrite, inputs=inputs) as staging:
             record = self._write(staging)
         bundle = Bundle(target, record)
         if not quiet:

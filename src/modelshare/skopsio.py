@@ -93,8 +93,10 @@ def _read(cache: Path) -> list[str] | None:
         names = json.loads(cache.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    valid = isinstance(names, list) and names and all(
-        isinstance(name, str) and ESTIMATOR_NAME.fullmatch(name) for name in names
+    valid = (
+        isinstance(names, list)
+        and names
+        and all(isinstance(name, str) and ESTIMATOR_NAME.fullmatch(name) for name in names)
     )
     return names if valid else None
 

@@ -1,5 +1,9 @@
-"""What several command modules share: the Typer app, the consoles, common options and the
+r"""What several command modules share: the Typer app, the consoles, common options and the
 signing key's password.
+
+Whatever the consoles print, from a record, a card, a manifest, a file name or an error, they
+never send a terminal control character it held: each is printed escaped (``\x1b``,
+``\u202e``), see :class:`SafeConsole`.
 
 Example:
     >>> from modelshare.cli.app import app, out
@@ -8,13 +12,88 @@ Example:
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from modelshare.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import ConsoleOptions, RenderableType
+    from rich.segment import Segment
+
+TERMINAL_CONTROLS = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+"""Characters a terminal acts on instead of showing: C0 controls (newline and tab aside),
+DEL, C1 controls, and the marks and overrides that reorder bidirectional text."""
+
+
+def escape_controls(text: str) -> str:
+    r"""``text`` with every terminal control character written as its Python escape.
+
+    Example:
+        >>> escape_controls("ok\x1b[2J\u202egnp.exe\r")
+        'ok\\x1b[2J\\u202egnp.exe\\r'
+    """
+    return TERMINAL_CONTROLS.sub(lambda match: repr(match.group())[1:-1], text)
+
+
+def one_line(text: str) -> str:
+    r"""``text`` kept on one line: newlines and tabs escaped as well, for a value printed inline.
+
+    Example:
+        >>> one_line("fine\nverified: forged")
+        'fine\\nverified: forged'
+    """
+    return escape_controls(text).replace("\n", r"\n").replace("\t", r"\t")
+
+
+def escape_text(text: Text) -> Text:
+    r"""A copy of rich ``text`` with its control characters escaped, its styles kept.
+
+    Example:
+        >>> escape_text(Text("evil\x1b[2J.txt", style="red")).plain
+        'evil\\x1b[2J.txt'
+    """
+    escaped, position = text.blank_copy(), 0
+    for match in TERMINAL_CONTROLS.finditer(text.plain):
+        escaped.append_text(text[position : match.start()])
+        escaped.append(escape_controls(match.group()))
+        position = match.end()
+    escaped.append_text(text[position:])
+    return escaped
+
+
+class SafeConsole(Console):
+    r"""A rich console that escapes the terminal control characters of what it prints.
+
+    Strings are escaped before rich makes text of them (rich would drop ``\r`` silently and
+    pass ``\x1b`` through), and rich text (table cells and titles, ``Text`` built by a
+    command) just before it is laid out; the console's own styles are untouched.
+
+    Example:
+        >>> SafeConsole().print("title\x1b]0;owned\x07")
+        title\x1b]0;owned\x07
+    """
+
+    def render_str(self, text: str, **settings: Any) -> Text:
+        """The string as rich text, its control characters escaped first."""
+        return super().render_str(escape_controls(text), **settings)
+
+    def render(
+        self, renderable: RenderableType, options: ConsoleOptions | None = None
+    ) -> Iterable[Segment]:
+        """The segments of ``renderable``, rich text escaped before it is laid out."""
+        if isinstance(renderable, Text) and TERMINAL_CONTROLS.search(renderable.plain):
+            renderable = escape_text(renderable)
+        return super().render(renderable, options)
+
 
 app = typer.Typer(
     name="modelshare",
@@ -24,12 +103,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = SafeConsole(highlight=False, soft_wrap=True)
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON document for scripts.")]
 OverwriteOption = Annotated[
-    bool, typer.Option("--overwrite", help="Replace the output folder if it exists.")
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Replace the output folder if modelshare wrote it (an earlier release or converted "
+        "model); never another folder, the current or home folder, or one holding an input.",
+    ),
 ]
 SignatureOption = Annotated[
     Path | None,

@@ -131,9 +131,10 @@ def release(
     from modelshare.meta import ReleaseMeta, load_meta
     from modelshare.models import model_from_file
 
-    ensure_free_target(out_dir, overwrite=overwrite)
-    facts = load_meta(meta) if meta else ReleaseMeta()
     tests = [_parse_test_option(value) for value in test or []]
+    inputs = [model, train, *(path for _, path in tests), *([meta] if meta else [])]
+    ensure_free_target(out_dir, overwrite=overwrite, inputs=inputs)
+    facts = load_meta(meta) if meta else ReleaseMeta()
     X_train, y_train = split_target(read_table(train), target, train.name)
     evaluations = [
         (name, path, *split_target(read_table(path), target, path.name)) for name, path in tests

@@ -19,6 +19,7 @@ from modelshare.cli.app import (
     TrustOption,
     app,
     key_password,
+    one_line,
     out,
 )
 from modelshare.errors import UsageError
@@ -128,13 +129,13 @@ def print_release_verification(result: ReleaseVerification) -> None:
         )
     styles = {"ok": "green", "failed": "bold red", "skipped": "yellow"}
     for step in result.steps:
-        out.print(f"{step.name}: {step.detail}", style=styles[step.status], markup=False)
+        out.print(f"{step.name}: {one_line(step.detail)}", style=styles[step.status], markup=False)
         if step.isolation is not None:
             out.print(f"  {step.isolation.describe()}", markup=False)
     if result.environment:
         out.print("environment: differs from requirements.txt", style="yellow", markup=False)
         for difference in result.environment:
-            out.print(f"  {difference.describe()}", markup=False)
+            out.print(f"  {one_line(difference.describe())}", markup=False)
     else:
         out.print("environment: every pinned package is installed at its version", markup=False)
     if result.claims is not None:
@@ -157,7 +158,7 @@ def print_claims(claims: ClaimsReport) -> None:
     )
     styles = {"reproduced": "", "not reproduced": "bold red", "not measured": "yellow"}
     for check in claims.checks:
-        out.print(f"  {check.message()}", style=styles[check.status], markup=False)
+        out.print(f"  {one_line(check.message())}", style=styles[check.status], markup=False)
 
 
 @app.command()

@@ -22,6 +22,7 @@ from modelshare.cli.app import (
     app,
     err,
     key_password,
+    one_line,
     out,
 )
 from modelshare.errors import UsageError
@@ -138,31 +139,34 @@ def list_releases(as_json: JsonOption = False) -> None:
 
 
 def print_release_version(summary: dict[str, Any]) -> None:
-    """A published version: who made it, what it does, how it scored, and its files."""
+    """A published version: who made it, what it does, how it scored, and its files.
+
+    Every value from the record stays on its line (:func:`~modelshare.cli.app.one_line`).
+    """
     from rich.table import Table
     from rich.text import Text
 
-    out.print(f"{summary['name']}@{summary['version']}", style="bold", markup=False)
-    out.print(f"  published: {summary['published_at']}  ({summary['location']})", markup=False)
+    def line(text: str, style: str = "") -> None:
+        out.print(one_line(text), style=style, markup=False)
+
+    line(f"{summary['name']}@{summary['version']}", style="bold")
+    line(f"  published: {summary['published_at']}  ({summary['location']})")
     for label in ("description", "license"):
-        out.print(f"  {label}: {summary[label] or 'not given'}", markup=False)
-    out.print(f"  authors: {', '.join(summary['authors']) or 'not given'}", markup=False)
-    out.print(
-        f"  model: {summary['model']['estimator']} ({summary['model']['task']})", markup=False
-    )
+        line(f"  {label}: {summary[label] or 'not given'}")
+    line(f"  authors: {', '.join(summary['authors']) or 'not given'}")
+    line(f"  model: {summary['model']['estimator']} ({summary['model']['task']})")
     trust = summary["trusted_types"]
     if trust["requested"]:
-        out.print(f"  skops types requested: {', '.join(trust['requested'])}", markup=False)
+        line(f"  skops types requested: {', '.join(trust['requested'])}")
     for name, risk in trust["not_trusted_by_default"].items():
-        out.print(
+        line(
             f"  not trusted by default: {name} ({risk}); load with --trust {name} only if you "
             "trust the publisher",
             style="yellow",
-            markup=False,
         )
     for dataset, metrics in summary["metrics"].items():
         scores = ", ".join(f"{name} {value:.3f}" for name, value in metrics.items())
-        out.print(f"  {dataset}: {scores}", markup=False)
+        line(f"  {dataset}: {scores}")
     table = Table("file", "size", "sha256")
     for entry in summary["manifest"]["files"]:
         table.add_row(Text(entry["path"]), str(entry["size"]), entry["sha256"][:16])
@@ -252,10 +256,28 @@ def serve(
             help="Take larger files through LFS (for clients with HF_HUB_DISABLE_XET=1).",
         ),
     ] = None,
+    max_commit_bytes: Annotated[
+        int | None,
+        typer.Option(
+            "--max-commit-bytes",
+            metavar="BYTES",
+            min=1,
+            help="Refuse larger commits (inline files count base64-encoded); default 1 GiB.",
+        ),
+    ] = None,
+    max_lfs_bytes: Annotated[
+        int | None,
+        typer.Option(
+            "--max-lfs-bytes",
+            metavar="BYTES",
+            min=1,
+            help="Refuse larger LFS objects; default 50 GiB.",
+        ),
+    ] = None,
 ) -> None:
     """Serve releases over the Hugging Face Hub API; point clients at it with HF_ENDPOINT."""
     from modelshare.hubs.local import default_home
-    from modelshare.hubs.server import LOOPBACK_HOSTS, read_tokens
+    from modelshare.hubs.server import LOOPBACK_HOSTS, MAX_COMMIT_BYTES, MAX_LFS_BYTES, read_tokens
     from modelshare.hubs.server import serve as run_server
 
     root = root or default_home() / "server"
@@ -270,4 +292,12 @@ def serve(
     err.print(
         f"serving {root} ({access}); clients use HF_ENDPOINT=http://{host}:{port}", markup=False
     )
-    run_server(root, tokens=tokens, host=host, port=port, lfs_threshold=lfs_threshold)
+    run_server(
+        root,
+        tokens=tokens,
+        host=host,
+        port=port,
+        lfs_threshold=lfs_threshold,
+        max_commit_bytes=max_commit_bytes or MAX_COMMIT_BYTES,
+        max_lfs_bytes=max_lfs_bytes or MAX_LFS_BYTES,
+    )

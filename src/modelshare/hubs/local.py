@@ -27,6 +27,7 @@ import shutil
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Literal
 
 from packaging.version import InvalidVersion, Version
 
@@ -42,13 +43,8 @@ from modelshare.hubs.base import (
     read_release_record,
     receive,
 )
-from modelshare.manifest import (
-    Manifest,
-    copy_verified,
-    read_manifest,
-    unsafe_path_reason,
-    verify_folder,
-)
+from modelshare.manifest import Manifest, copy_verified, read_manifest, verify_folder
+from modelshare.record import NAME_RULE, VERSION_RULE, is_hub_name, is_version
 
 HOME_VARIABLE = "MODELSHARE_HOME"
 REGISTRY_DIR = "registry"
@@ -66,29 +62,42 @@ def default_home() -> Path:
     return Path(os.environ.get(HOME_VARIABLE) or "~/.modelshare").expanduser()
 
 
-def _checked_part(kind: str, value: str) -> str:
-    """A name or version that can be one folder of the registry, neither hidden nor a path."""
-    reason = unsafe_path_reason(value)
-    if reason is None and "/" in value:
-        reason = "contains '/'"
-    if reason is None and value.startswith("."):
-        reason = "starts with '.'"
-    if reason:
-        raise UsageError(f"invalid release {kind} {value!r}: it {reason}")
+Part = Literal["name", "version"]
+PART_RULES = {"name": (is_hub_name, NAME_RULE), "version": (is_version, VERSION_RULE)}
+"""The rules ``Release()`` holds names and versions to, which the registry holds them to too."""
+
+
+def _checked_part(kind: Part, value: str) -> str:
+    """A release name or version as ``Release()`` accepts it, so also one plain registry folder.
+
+    Example:
+        >>> _checked_part("name", "penguin-species")
+        'penguin-species'
+        >>> _checked_part("version", "1.0.0 ")
+        Traceback (most recent call last):
+        modelshare.errors.UsageError: invalid release version '1.0.0 ': use letters, digits, ...
+
+    Raises:
+        UsageError: ``value`` breaks the rule of its ``kind``.
+    """
+    rule, text = PART_RULES[kind]
+    if not rule(value):
+        raise UsageError(f"invalid release {kind} {value!r}: use {text}")
     return value
 
 
-def _is_entry(path: Path) -> bool:
-    """A published name or version folder: a real folder whose name is not hidden."""
-    return not path.name.startswith(".") and not path.is_symlink() and path.is_dir()
+def _is_entry(path: Path, kind: Part) -> bool:
+    """A published name or version folder: a real folder named by the rule of its ``kind``."""
+    rule, _ = PART_RULES[kind]
+    return rule(path.name) and not path.is_symlink() and path.is_dir()
 
 
 def _ordered_versions(folder: Path) -> list[str]:
     """The published versions of one name, oldest first: in PEP 440 order when every version
     parses, otherwise in the order they were published; none when ``folder`` is no name."""
-    if not _is_entry(folder):
+    if not _is_entry(folder, "name"):
         return []
-    published = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if _is_entry(p)}
+    published = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if _is_entry(p, "version")}
     try:
         return sorted(published, key=Version)
     except InvalidVersion:
@@ -200,7 +209,7 @@ class LocalRegistry:
         reference = self.resolve(name, version)
         source = self.root / reference.name / reference.version
         destination = Path(to) if to is not None else Path(f"{reference.name}-{reference.version}")
-        with atomic_directory(destination, overwrite=overwrite) as staging:
+        with atomic_directory(destination, overwrite=overwrite, inputs=(source,)) as staging:
             receive(
                 copy_verified(source, staging),
                 staging,
