@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from huggingface_hub import ModelCard
 
@@ -316,13 +314,11 @@ def test_an_unknown_evaluation_task_is_a_warning() -> None:
     assert (problem.key, problem.severity) == ("model-index[0].results[0].task.type", "warning")
 
 
-def test_alias_bombs_are_refused_quickly() -> None:
+def test_alias_bombs_are_refused_before_they_expand() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
     card = "---\n" + "\n".join(lines) + "\ntags: *a8\n---\n"
-    started = time.perf_counter()
     problem = only_problem(card)
-    assert time.perf_counter() - started < 2
     assert "aliases" in problem.message
 
 

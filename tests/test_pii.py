@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from pathlib import Path
 
@@ -143,20 +144,28 @@ def test_one_value_is_reported_once() -> None:
     assert (finding.kind, finding.column) == ("phone", 1)
 
 
-def test_a_one_megabyte_card_is_scanned_in_well_under_a_second() -> None:
+def test_every_finding_of_a_one_megabyte_card_is_found() -> None:
     big_card = CARD * (1_000_000 // len(CARD) + 1)
-    started = time.perf_counter()
     findings = find_personal_data(big_card, "README.md")
-    elapsed = time.perf_counter() - started
     assert len(findings) == len(PLANTED) * (1_000_000 // len(CARD) + 1)
-    assert elapsed < 1.0, elapsed
+
+
+def cpu_seconds(text: str) -> float:
+    """CPU time of one scan (other processes do not count), at least a few milliseconds."""
+    started = time.process_time()
+    find_personal_data(text, "README.md")
+    return max(time.process_time() - started, 0.005)
 
 
 def test_pathological_text_is_scanned_in_linear_time() -> None:
-    hostile = "+1234567890123456)1 " * 20_000 + "a@" + "a-" * 100_000 + "1234 " * 50_000
-    started = time.perf_counter()
-    find_personal_data(hostile, "README.md")
-    assert time.perf_counter() - started < 2.0
+    """time(4n) / time(n) stays near 4 (quadratic would give 16): a ratio, not a time."""
+
+    def hostile(n: int) -> str:
+        return "+1234567890123456)1 " * n + "a@" + "a-" * (5 * n) + "1234 " * (2 * n)
+
+    small = statistics.median(cpu_seconds(hostile(5_000)) for _ in range(3))
+    large = statistics.median(cpu_seconds(hostile(20_000)) for _ in range(3))
+    assert large / small < 8
 
 
 def test_a_release_folder_is_scanned_file_by_file(tmp_path: Path) -> None:
