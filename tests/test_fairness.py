@@ -72,7 +72,7 @@ def release(heavy_penguins, tmp_path_factory: pytest.TempPathFactory) -> Bundle:
         sensitive_features=X_test[["sex", "island"]],
         min_group_size=MIN_GROUP_SIZE,
     )
-    return rel.save(tmp_path_factory.mktemp("fairness") / "heavy-penguins", quiet=True)
+    return rel.save(tmp_path_factory.mktemp("fairness") / "heavy-penguins")
 
 
 def frame_of(rows, feature: str) -> dict[tuple[str, str], float | None]:

@@ -38,14 +38,15 @@ import pytest
 
 import modelshare
 from modelshare.bundle import Bundle
-from modelshare.data import as_frame, read_table, split_target
 from modelshare.distribution import OODChoice, ProfiledData, write_distribution
 from modelshare.errors import ModelshareError, UsageError
-from modelshare.manifest import MANIFEST_FILE, write_manifest
+from modelshare.layout import MANIFEST_FILE
+from modelshare.manifest import write_manifest
 from modelshare.penguins import PenguinExample
-from modelshare.profile import DataProfile, build_profile, open_source, render_distribution_section
+from modelshare.profile import DataProfile, build_profile, render_distribution_section
 from modelshare.profile.state import MAX_JOINT_FEATURES
 from modelshare.shift.ood import OODScorer
+from modelshare.tables import as_frame, open_source, read_table, split_target
 from tests.helpers import run_in_process
 
 SEED = 1729

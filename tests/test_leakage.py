@@ -60,7 +60,7 @@ def leaky(penguins: PenguinExample, tmp_path_factory: pytest.TempPathFactory) ->
     rel.model(model)
     rel.evaluate(X_mixed, y_mixed, dataset="penguins-test")
     rel.evaluate(X_train, penguins.y_train, dataset="penguins-again")
-    return rel.save(tmp_path_factory.mktemp("leakage") / "leaky-penguins", quiet=True)
+    return rel.save(tmp_path_factory.mktemp("leakage") / "leaky-penguins")
 
 
 def test_training_rows_in_the_test_set_are_reported_with_their_count(
@@ -148,7 +148,7 @@ def test_a_declared_time_column_is_recorded_and_checked_at_save(tmp_path) -> Non
     rel.split("by season: trained on 2009, tested on 2007-2008", time_column="year")
     rel.model(model)
     rel.evaluate(earlier[columns], earlier[TARGET], dataset="penguins-2007-2008")
-    bundle = rel.save(tmp_path / "rel", quiet=True)
+    bundle = rel.save(tmp_path / "rel")
 
     assert bundle.record.split.time_column == "year"
     [finding] = [f for f in bundle.record.leakage if f.check == "temporal"]

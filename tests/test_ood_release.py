@@ -17,9 +17,9 @@ import modelshare
 from modelshare import ModelshareError, Release
 from modelshare.bundle import Bundle
 from modelshare.errors import UsageError
-from modelshare.manifest import MANIFEST_FILE
+from modelshare.layout import MANIFEST_FILE, OOD_FILE
 from modelshare.penguins import PenguinExample
-from modelshare.shift.thresholds import OOD_FILE, OODThresholds
+from modelshare.shift.thresholds import OODThresholds
 from tests.helpers import assert_clean_failure, run_cli
 
 
@@ -104,7 +104,7 @@ def test_thresholds_accept_the_chosen_share_of_new_in_distribution_rows(tmp_path
     rel.evaluate(X[2000:3000], y[2000:3000], dataset="test")
     rel.evaluate(X[3000:4000], y[3000:4000], dataset="validation", split="validation")
     rel.ood_calibration(tpr=0.9)
-    bundle = rel.save(tmp_path / "synthetic", quiet=True)
+    bundle = rel.save(tmp_path / "synthetic")
     detector = modelshare.ood(bundle.path)
 
     unseen_rows = detector.score(X[4000:])
@@ -122,7 +122,7 @@ def test_a_regressor_gets_a_distance_threshold_and_no_class_scores(tmp_path: Pat
     rel = Release("regressor", license="mit").training_data(X[:200], y[:200], name="train")
     rel.model(LinearRegression().fit(X[:200], y[:200]))
     rel.evaluate(X[200:], y[200:], dataset="test")
-    bundle = rel.save(tmp_path / "regressor", quiet=True)
+    bundle = rel.save(tmp_path / "regressor")
 
     thresholds = OODThresholds.load(bundle.path)
     scores = modelshare.ood(bundle.path).score(X[200:])
@@ -145,14 +145,14 @@ def test_a_calibration_dataset_must_exist_and_be_large_enough(
         return rel
 
     with pytest.raises(ModelshareError, match="no evaluation has that name; evaluated: tiny"):
-        release().ood_calibration(dataset="absent").save(tmp_path / "a", quiet=True)
+        release().ood_calibration(dataset="absent").save(tmp_path / "a")
     with pytest.raises(ModelshareError, match=r"has 12 rows; .* need at least 20"):
-        release().ood_calibration(dataset="tiny").save(tmp_path / "b", quiet=True)
+        release().ood_calibration(dataset="tiny").save(tmp_path / "b")
     with pytest.raises(ModelshareError, match="tpr must lie between 0 and 1"):
         release().ood_calibration(tpr=1.0)
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
-    bundle = release().save(tmp_path / "c", quiet=True)
+    bundle = release().save(tmp_path / "c")
 
     assert OODThresholds.load(bundle.path) is None
     assert "The thresholds are not calibrated" in (bundle.path / "README.md").read_text()

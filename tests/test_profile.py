@@ -208,10 +208,10 @@ def test_unusable_files_are_one_line_errors(tmp_path: Path, content: str, messag
 def test_a_value_of_another_type_deep_in_a_csv_names_the_column(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from modelshare import tables
     from modelshare.errors import UsageError
-    from modelshare.profile import sources
 
-    monkeypatch.setattr(sources, "CSV_BLOCK_BYTES", 64)
+    monkeypatch.setattr(tables, "CSV_BLOCK_BYTES", 64)
     rows = [f"{i},{i % 3}" for i in range(200)] + ["abc,1"]
     (tmp_path / "data.csv").write_text("size,group\n" + "\n".join(rows) + "\n")
 

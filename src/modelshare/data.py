@@ -1,7 +1,10 @@
 """Dataset facts, measured never typed: size, features, types, classes, imbalance, checksums.
 
-Inputs are normalised at the boundary (:func:`as_frame`, :func:`as_target`), files are read
-with :func:`read_table`, and :func:`dataset_facts` measures what the card and the audit report.
+Inputs are read by :mod:`modelshare.tables` (files with :func:`~modelshare.tables.read_table`,
+in-memory data with :func:`~modelshare.tables.as_frame` and :func:`~modelshare.tables.as_target`,
+each column's kind by :func:`~modelshare.tables.feature_kind`); :func:`dataset_facts` measures
+what the card and the audit report, and :func:`check_finite` refuses numbers no model computes
+with.
 
 Example:
     >>> X, y = split_target(read_table(Path("train.csv")), "species", "train.csv")
@@ -12,22 +15,17 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
-import sys
-import unicodedata
-from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pandas.api import types as ptypes
 
 from modelshare.errors import ModelshareError, UsageError
-from modelshare.record import DatasetFacts, FeatureFacts, FeatureKind, Provenance, TargetFacts
+from modelshare.record import DatasetFacts, FeatureFacts, Provenance, TargetFacts
+from modelshare.tables import as_frame, as_target, feature_kind, first_line, listing
 
 Task = Literal["classification", "regression"]
 """The model's task, as in :class:`~modelshare.record.ModelFacts`."""
@@ -40,87 +38,13 @@ target, under 16.7 % for three classes."""
 CLASSIFICATION_TARGETS = ("binary", "multiclass")
 """Target types (scikit-learn's ``type_of_target``) for which class facts are measured."""
 
-PARQUET_SUFFIXES = (".parquet", ".pq")
-PARQUET_MAGIC = b"PAR1"
 CHUNK_BYTES = 1024 * 1024
-LISTED_COLUMNS = 10
-"""How many column names an error message lists before it elides the rest."""
-
-SHOWN_NAME = 60
-"""Characters of a column name an error message shows before it elides the rest."""
-
-LINE_BREAKING = frozenset({"Cc", "Zl", "Zp"})
-"""Unicode categories of control characters and line or paragraph separators: a column name
-holding one could break a one-line message, a table or a card."""
+"""Bytes read at a time when a file's sha256 is computed."""
 
 FINITE_LIMIT = float(np.finfo(np.float32).max)
 """Largest magnitude (about 3.4e38) of a number modelshare computes with: beyond it, as at
 ±inf, a value is *non-finite*. Most models compute in float32, which ends there, and sums of
 float64 values near their own limit (1e308) overflow."""
-
-_INFERRED_KINDS: dict[str, FeatureKind] = {
-    "boolean": "boolean",
-    "datetime": "datetime",
-    "datetime64": "datetime",
-    "date": "datetime",
-    "integer": "numeric",
-    "floating": "numeric",
-    "mixed-integer-float": "numeric",
-    "decimal": "numeric",
-}
-"""Kinds of ``object`` columns by pandas' ``infer_dtype``; anything else is categorical."""
-
-
-def as_frame(X: Any, feature_names: Sequence[str] | None = None) -> pd.DataFrame:
-    """The features as a DataFrame: a DataFrame as-is, a 2-D array, a list of rows, an Arrow table.
-
-    Unnamed columns are called ``x0 … xN`` unless ``feature_names`` are given; a DataFrame or
-    Arrow table keeps its own column names.
-
-    Example:
-        >>> as_frame([[1.0, "a"], [2.0, "b"]], feature_names=["size", "colour"]).columns.tolist()
-        ['size', 'colour']
-    """
-    if isinstance(X, pd.DataFrame):
-        check_column_names(X.columns, "X")
-        return X
-    if _is_arrow_table(X):
-        check_column_names(X.column_names, "X")
-        return _arrow_to_pandas(X)
-    if isinstance(X, (np.ndarray, list, tuple)):
-        values = _as_array(X)
-        _require_2d(values.shape)
-        columns = _column_names(values.shape[1], feature_names)
-        return pd.DataFrame(values, columns=columns).infer_objects()
-    raise ModelshareError(
-        f"X is a {type(X).__name__}; pass a pandas DataFrame, a 2-D numpy array, "
-        "a list of rows or a pyarrow Table"
-    )
-
-
-def as_target(y: Any, name: str | None = None) -> pd.Series:
-    """The target as a Series: a Series, a 1-D array or list, or a single-column DataFrame.
-
-    ``name`` names the target; without it the Series or column keeps its own name, and an
-    unnamed target is called ``"target"``.
-
-    Example:
-        >>> as_target(["Adelie", "Gentoo"]).name
-        'target'
-    """
-    if isinstance(y, pd.Series):
-        series = y
-    elif isinstance(y, pd.DataFrame):
-        series = _only_column(y)
-    elif isinstance(y, (np.ndarray, list, tuple)):
-        series = _series_from_values(y)
-    else:
-        raise ModelshareError(
-            f"y is a {type(y).__name__}; pass a pandas Series, a 1-D numpy array or list, "
-            "or a single-column DataFrame"
-        )
-    label = name if name is not None else series.name
-    return series.rename("target" if label is None else label)
 
 
 def check_same_length(X: Any, y: Any, dataset: str) -> None:
@@ -191,30 +115,6 @@ def feature_facts(column: pd.Series) -> FeatureFacts:
     )
 
 
-def feature_kind(column: pd.Series) -> FeatureKind:
-    """Whether a column is numeric, boolean, categorical or datetime.
-
-    Strings (pandas 3's ``str``, pandas 2's ``object``) and ``category`` columns are
-    categorical; ``object`` columns holding only booleans, numbers or dates count as such.
-
-    Example:
-        >>> feature_kind(pd.Series([True, False, None]))
-        'boolean'
-    """
-    dtype = column.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return "categorical"
-    if ptypes.is_object_dtype(dtype):
-        return _INFERRED_KINDS.get(ptypes.infer_dtype(column, skipna=True), "categorical")
-    if ptypes.is_bool_dtype(dtype):
-        return "boolean"
-    if ptypes.is_datetime64_any_dtype(dtype):
-        return "datetime"
-    if ptypes.is_numeric_dtype(dtype) or ptypes.is_timedelta64_dtype(dtype):
-        return "numeric"
-    return "categorical"
-
-
 def target_facts(y: pd.Series, dataset: str, task: Task | None = None) -> TargetFacts:
     """The target as measured; class counts and balance for binary and multiclass targets.
 
@@ -279,75 +179,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_column_names(names: Sequence[Any], source: str) -> None:
-    """Raise unless every column of ``source`` has a name of its own: not empty, not shared
-    with another column, without a control character or line break.
-
-    Every reader calls it with the names as written (pandas renames a repeated ``a`` to
-    ``a.1`` and an empty name to ``Unnamed: 1``, Arrow keeps them), so all refuse alike.
-
-    Example:
-        >>> check_column_names(["island", "mass", "island"], "train.csv")
-        Traceback (most recent call last):
-        modelshare.errors.UsageError: train.csv has several columns named island (columns 1, 3) ...
-
-    Raises:
-        UsageError: a name is empty, repeated, or holds a control character.
-    """
-    problem = column_name_problem([str(name) for name in names])
-    if problem is not None:
-        raise UsageError(f"{source} {problem}")
-
-
-def column_name_problem(names: Sequence[str]) -> str | None:
-    """What is wrong with a table's column names, in words that follow the table's name,
-    or None when every column has a name of its own.
-
-    Example:
-        >>> column_name_problem(["a", ""])
-        'has a column without a name (column 2); name every column in the header row ...'
-    """
-    for position, name in enumerate(names, start=1):
-        if not name.strip():
-            return (
-                f"has a column without a name (column {position}); name every column in the "
-                "header row (pandas writes its index as an unnamed first column unless "
-                "to_csv is given index=False)"
-            )
-        if any(unicodedata.category(char) in LINE_BREAKING for char in name):
-            return (
-                f"has a control character or line break in the name of column {position} "
-                f"({shown(name)}); rename it"
-            )
-    repeated = [name for name, count in Counter(names).items() if count > 1]
-    if not repeated:
-        return None
-    positions = [str(i) for i, name in enumerate(names, start=1) if name == repeated[0]]
-    return (
-        f"has several columns named {shown(repeated[0])} (columns {', '.join(positions)}); "
-        "give every column a name of its own"
-    )
-
-
-def shown(name: str) -> str:
-    """A column name as an error message shows it: control characters escaped, long names
-    elided, so that the message stays one readable line.
-
-    Example:
-        >>> shown("bill\\nlength")
-        'bill\\\\nlength'
-    """
-    head = "".join(map(_escaped, name[:SHOWN_NAME]))
-    return head if len(name) <= SHOWN_NAME else f"{head}… ({len(name)} characters)"
-
-
-def _escaped(char: str) -> str:
-    """A control character or line break as its escape sequence; any other as itself."""
-    if unicodedata.category(char) in LINE_BREAKING:
-        return char.encode("unicode_escape").decode("ascii")
-    return char
-
-
 def is_finite(values: np.ndarray) -> np.ndarray:
     """Which values are numbers modelshare computes with: within ±:data:`FINITE_LIMIT`
     (NaN, ±inf and larger magnitudes are not).
@@ -399,120 +230,6 @@ def check_finite(frame: pd.DataFrame, source: str) -> None:
         )
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file into a DataFrame, or explain in one line why not.
-
-    Parquet is recognised by a ``.parquet``/``.pq`` suffix or its ``PAR1`` magic bytes; every
-    other file is read as CSV with a header row and no index column. Column names are checked
-    as written (:func:`check_column_names`).
-
-    Example:
-        >>> read_table(Path("train.csv")).shape
-        (179, 7)
-
-    Raises:
-        ModelshareError: the file cannot be read, or holds no columns or no rows.
-        UsageError: a column has no name, a name of another column, or a control character.
-    """
-    path = Path(path)
-    require_readable_file(path)
-    table = _read_parquet(path) if is_parquet(path) else _read_csv(path)
-    if table.shape[1] == 0:
-        raise ModelshareError(f"{path} has no columns; pass a table with named columns")
-    if len(table) == 0:
-        raise ModelshareError(f"{path} has columns but no rows; pass a file with data")
-    return table
-
-
-def split_target(df: pd.DataFrame, target: str, source: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Split a table into its feature columns and its ``target`` column.
-
-    Example:
-        >>> X, y = split_target(read_table(Path("train.csv")), "species", "train.csv")
-        >>> split_target(table, "spcies", "train.csv")
-        Traceback (most recent call last):
-        modelshare.errors.ModelshareError: column 'spcies' not found in train.csv; did you mean ...
-    """
-    columns = [str(column) for column in df.columns]
-    if target not in columns:
-        closest = _closest(target, columns)
-        hint = f"did you mean '{closest}'? " if closest else ""
-        raise ModelshareError(
-            f"column '{target}' not found in {source}; {hint}columns: {listing(columns)}"
-        )
-    if len(columns) == 1:
-        raise ModelshareError(f"{source} has only the target column '{target}'; add features")
-    position = columns.index(target)
-    return df.drop(columns=df.columns[position]), df.iloc[:, position]
-
-
-def _is_arrow_table(X: Any) -> bool:
-    """Whether ``X`` is a pyarrow Table (pyarrow is only consulted when already imported)."""
-    pyarrow = sys.modules.get("pyarrow")
-    return pyarrow is not None and isinstance(X, pyarrow.Table)
-
-
-def _arrow_to_pandas(table: Any) -> pd.DataFrame:
-    """An Arrow table as a DataFrame, or a one-line error when its columns do not convert
-    (say, pandas metadata that names another type than the column holds)."""
-    import pyarrow as pa
-
-    try:
-        return table.to_pandas()
-    except pa.ArrowException as error:
-        raise ModelshareError(
-            f"X cannot be read as a DataFrame ({first_line(error)}); "
-            "pass a table whose columns hold numbers, labels or dates"
-        ) from error
-
-
-def _require_2d(shape: tuple[int, ...]) -> None:
-    """Raise unless ``shape`` is rows x features."""
-    if len(shape) != 2:
-        raise ModelshareError(
-            f"X has shape {shape}; pass rows x features (a 2-D array or a list of rows), "
-            "e.g. reshape(-1, 1) for a single feature"
-        )
-
-
-def _column_names(n_columns: int, feature_names: Sequence[str] | None) -> list[str]:
-    """``feature_names`` when they fit ``n_columns``, else ``x0 … xN``."""
-    if feature_names is None:
-        return [f"x{i}" for i in range(n_columns)]
-    if len(feature_names) != n_columns:
-        raise ModelshareError(
-            f"X has {n_columns} columns but {len(feature_names)} feature names were given; "
-            "pass one name per column"
-        )
-    return [str(name) for name in feature_names]
-
-
-def _only_column(frame: pd.DataFrame) -> pd.Series:
-    """The only column of a target DataFrame."""
-    if frame.shape[1] != 1:
-        raise ModelshareError(
-            f"y has {frame.shape[1]} columns; pass a single target column (one value per row)"
-        )
-    return frame.iloc[:, 0]
-
-
-def _series_from_values(y: np.ndarray | list[Any] | tuple[Any, ...]) -> pd.Series:
-    """A Series from a 1-D array or list, or from a one-column array."""
-    values = _as_array(y)
-    if values.ndim == 2 and values.shape[1] == 1:
-        values = values[:, 0]
-    if values.ndim != 1:
-        raise ModelshareError(
-            f"y has shape {values.shape}; pass a single target column (one value per row)"
-        )
-    return pd.Series(values).infer_objects()
-
-
-def _as_array(values: np.ndarray | list[Any] | tuple[Any, ...]) -> np.ndarray:
-    """An array as given, or a list as an object array (so pandas infers each column's dtype)."""
-    return values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
-
-
 def _target_type(present: pd.Series, dataset: str) -> str:
     """scikit-learn's ``type_of_target`` of the non-missing target values."""
     from sklearn.utils.multiclass import type_of_target
@@ -544,86 +261,3 @@ def _by_count(item: tuple[str, int]) -> tuple[int, str]:
     """Sort key for class counts: largest class first, ties by label."""
     label, count = item
     return -count, label
-
-
-def require_readable_file(path: Path) -> None:
-    """Raise unless ``path`` is an existing, non-empty file."""
-    if not path.exists():
-        raise ModelshareError(f"{path} not found; check the path")
-    if path.is_dir():
-        raise ModelshareError(f"{path} is a directory; pass a CSV or Parquet file")
-    if path.stat().st_size == 0:
-        raise ModelshareError(f"{path} is empty; pass a CSV or Parquet file with data")
-
-
-def is_parquet(path: Path) -> bool:
-    """Whether ``path`` is Parquet, by suffix or by its first four bytes."""
-    if path.suffix.lower() in PARQUET_SUFFIXES:
-        return True
-    try:
-        with path.open("rb") as stream:
-            return stream.read(len(PARQUET_MAGIC)) == PARQUET_MAGIC
-    except OSError:
-        return False  # reading it as CSV reports the problem
-
-
-def _read_parquet(path: Path) -> pd.DataFrame:
-    """Read a Parquet file, its column names checked as its schema holds them, turning any
-    failure into a one-line error."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        check_column_names(pq.read_schema(path).names, path.name)
-        return pd.read_parquet(path)
-    except (OSError, ValueError, pa.ArrowException) as error:
-        raise ModelshareError(
-            f"cannot read {path} as Parquet ({first_line(error)}); "
-            "check that the file is complete and was written as Parquet"
-        ) from error
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV file with a header row and no index column, turning failures into one line."""
-    try:
-        check_column_names(_csv_header(path), path.name)
-        return pd.read_csv(path, index_col=False)
-    except pd.errors.EmptyDataError as error:
-        raise ModelshareError(f"{path} has no columns; pass a CSV with a header row") from error
-    except (OSError, ValueError) as error:
-        raise ModelshareError(
-            f"cannot read {path} as CSV ({first_line(error)}); "
-            "pass a comma-separated UTF-8 file with a header row, or a Parquet file"
-        ) from error
-
-
-def _csv_header(path: Path) -> list[str]:
-    """The names of a CSV file's header row as written, before pandas renames repeated and
-    empty ones."""
-    first = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
-    return first.iloc[0].tolist() if len(first) else []
-
-
-def listing(names: list[str]) -> str:
-    """Column names for a one-line message: joined by commas, each as :func:`shown`, elided
-    after :data:`LISTED_COLUMNS`.
-
-    Example:
-        >>> listing(["island", "sex"])
-        'island, sex'
-    """
-    listed = ", ".join(shown(name) for name in names[:LISTED_COLUMNS])
-    return f"{listed}, …" if len(names) > LISTED_COLUMNS else listed
-
-
-def _closest(name: str, candidates: list[str]) -> str | None:
-    """The candidate most like ``name`` (ignoring case), when one is close enough."""
-    by_lower = {candidate.lower(): candidate for candidate in candidates}
-    matches = difflib.get_close_matches(name.lower(), list(by_lower), n=1)
-    return by_lower[matches[0]] if matches else None
-
-
-def first_line(error: BaseException) -> str:
-    """The first line of an exception's message, so errors stay one line."""
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__

@@ -8,7 +8,7 @@ one is chosen with :meth:`Release.ood_calibration`).
 
 Example:
     >>> section = write_distribution(staging, training, held_out, OODChoice())
-    >>> sorted(p.name for p in (staging / "profiles").iterdir())
+    >>> sorted(p.name for p in (staging / PROFILES_FOLDER).iterdir())
     ['penguins-2009.json', 'penguins-test.json']
 """
 
@@ -20,24 +20,17 @@ from typing import Any
 
 import pandas as pd
 
-from modelshare.card.markdown import slug
 from modelshare.errors import ModelshareError
-from modelshare.profile import PROFILE_FILE, build_profile, render_distribution_section
+from modelshare.layout import (
+    IMAGES_FOLDER,
+    OOD_FILE,
+    PROFILE_FILE,
+    PROFILES_FOLDER,
+    evaluation_profile_path,
+)
+from modelshare.profile import build_profile, render_distribution_section
 from modelshare.shift.ood import TPR
-from modelshare.shift.thresholds import OOD_FILE, OODThresholds, calibrate, rows_needed
-
-PROFILES_FOLDER = "profiles"
-"""Where a release keeps the profiles of its evaluation datasets."""
-
-
-def evaluation_profile_path(dataset: str) -> str:
-    """Where a release keeps the profile of an evaluation dataset, relative to its folder.
-
-    Example:
-        >>> evaluation_profile_path("Penguins (2009)")
-        'profiles/penguins-2009.json'
-    """
-    return f"{PROFILES_FOLDER}/{slug(dataset)}.json"
+from modelshare.shift.thresholds import OODThresholds, calibrate, rows_needed
 
 
 @dataclass(frozen=True)
@@ -83,7 +76,9 @@ def write_distribution(
             tpr=choice.tpr,
         )
         thresholds.save(staging)
-    section = render_distribution_section(profile, staging / "images", heading="### Distribution")
+    section = render_distribution_section(
+        profile, staging / IMAGES_FOLDER, heading="### Distribution"
+    )
     return (
         "\n\n".join(
             [section.rstrip(), _profiles_paragraph(files), ood_paragraph(thresholds, choice)]

@@ -8,10 +8,11 @@ Example:
 
 from __future__ import annotations
 
+from modelshare.layout import PROFILE_FILE
 from modelshare.profile.api import build_profile, profile_file, profile_source
 from modelshare.profile.builder import ProfileBuilder, merge_builders
 from modelshare.profile.card import render_distribution_section
-from modelshare.profile.columns import ColumnPlan, plan_from_arrow, plan_from_frame
+from modelshare.profile.columns import ColumnPlan, plan_columns, plan_from_frame
 from modelshare.profile.model import (
     CategoricalColumn,
     DataProfile,
@@ -20,8 +21,6 @@ from modelshare.profile.model import (
     NumericColumn,
     QuantileGrid,
 )
-from modelshare.profile.sources import open_source
-from modelshare.record import PROFILE_FILE
 
 __all__ = [
     "PROFILE_FILE",
@@ -35,8 +34,7 @@ __all__ = [
     "QuantileGrid",
     "build_profile",
     "merge_builders",
-    "open_source",
-    "plan_from_arrow",
+    "plan_columns",
     "plan_from_frame",
     "profile_file",
     "profile_source",

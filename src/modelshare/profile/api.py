@@ -11,13 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from modelshare.data import as_frame, as_target, check_same_length
+from modelshare.data import check_same_length
 from modelshare.errors import UsageError
 from modelshare.profile.builder import ProfileBuilder
-from modelshare.profile.columns import TargetKind
+from modelshare.profile.columns import TargetKind, plan_columns
 from modelshare.profile.finalise import K_ANONYMITY, QUANTILE_CLIP
 from modelshare.profile.model import DataProfile
-from modelshare.profile.sources import FrameSource, TableSource, open_source, require_rows
+from modelshare.tables import TableSource, as_frame, as_target, open_source, require_rows
 
 
 def build_profile(
@@ -30,8 +30,8 @@ def build_profile(
 ) -> DataProfile:
     """The privacy-safe profile of in-memory features ``X`` and, optionally, target ``y``.
 
-    ``X`` is anything :func:`modelshare.data.as_frame` takes (DataFrame, 2-D array, Arrow
-    table); ``y`` anything :func:`modelshare.data.as_target` takes. The target is profiled
+    ``X`` is anything :func:`modelshare.tables.as_frame` takes (DataFrame, 2-D array, Arrow
+    table); ``y`` anything :func:`modelshare.tables.as_target` takes. The target is profiled
     apart from the features: class balance for labels, a numeric summary for a regression
     target (``target_kind="numeric"``; by default floats are numeric, the rest labels).
 
@@ -50,7 +50,7 @@ def build_profile(
             raise UsageError(f"the target '{target}' is also a feature column; rename one")
         frame = frame.assign(**{target: labels.to_numpy()})
     return profile_source(
-        FrameSource(frame),
+        open_source(frame),
         target=target,
         target_kind=target_kind,
         k_anonymity=k_anonymity,
@@ -87,7 +87,7 @@ def profile_file(
         )
     from modelshare.profile.distributed import build_on_dask
 
-    builder = build_on_dask(source, source.plan(target, target_kind), dask)
+    builder = build_on_dask(source, plan_columns(source, target, target_kind), dask)
     require_rows(builder.rows, source)
     return builder.build(k_anonymity=k_anonymity, quantile_clip=quantile_clip)
 
@@ -100,15 +100,15 @@ def profile_source(
     k_anonymity: int = K_ANONYMITY,
     quantile_clip: float = QUANTILE_CLIP,
 ) -> DataProfile:
-    """The profile of any :class:`~modelshare.profile.sources.TableSource`, in one pass.
+    """The profile of any :class:`~modelshare.tables.TableSource`, in one pass.
 
     Example:
         >>> profile_source(open_source(Path("train.csv")), target="species").rows
         344
     """
-    plan = source.plan(target, target_kind)
+    plan = plan_columns(source, target, target_kind)
     builder = ProfileBuilder(plan)
-    for batch in source.batches(plan):
+    for batch in source.batches(plan.kinds()):
         builder.update(batch)
     require_rows(builder.rows, source)
     return builder.build(k_anonymity=k_anonymity, quantile_clip=quantile_clip)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from modelshare.errors import UsageError
-from modelshare.profile.columns import ColumnPlan, Kind, frame_batches, normalise_batch
+from modelshare.profile.columns import ColumnPlan, Kind
 from modelshare.profile.finalise import (
     K_ANONYMITY,
     MAX_CATEGORIES,
@@ -39,6 +39,7 @@ from modelshare.profile.state import (
     JointMoments,
     NumericState,
 )
+from modelshare.tables import open_source
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -64,32 +65,26 @@ class ProfileBuilder:
         width = len(plan.numeric)
         self.joint = JointMoments(width) if width <= MAX_JOINT_FEATURES else None
 
-    def add(self, data: Any, source: str = "the data") -> ProfileBuilder:
-        """Add rows: a pandas DataFrame, a pyarrow Table or RecordBatch with the plan's columns.
+    def add(self, data: Any, source: str | None = None) -> ProfileBuilder:
+        """Add rows with the plan's columns: anything :func:`modelshare.tables.open_source`
+        reads (a DataFrame, a pyarrow Table or RecordBatch, a CSV or Parquet path); ``source``
+        names in-memory rows in messages.
 
         Example:
-            >>> builder.add(pd.read_csv("part-2.csv"))
-        """
-        import pandas as pd
-        import pyarrow as pa
+            >>> builder.add(Path("part-2.csv")).add(part_3_frame)
 
-        if isinstance(data, pd.DataFrame):
-            batches: Iterable[pa.RecordBatch] = frame_batches(data, self.plan)
-        elif isinstance(data, pa.Table):
-            batches = (normalise_batch(b, self.plan, source) for b in data.to_batches())
-        elif isinstance(data, pa.RecordBatch):
-            batches = [normalise_batch(data, self.plan, source)]
-        else:
-            raise UsageError(f"cannot profile a {type(data).__name__}; pass a DataFrame or Table")
-        for batch in batches:
+        Raises:
+            UsageError: the rows cannot be read, or lack a column of the plan.
+        """
+        for batch in open_source(data, source).batches(self.plan.kinds()):
             self.update(batch)
         return self
 
     def update(self, batch: pa.RecordBatch) -> None:
-        """Add one batch already normalised by the plan (see ``normalise_batch``).
+        """Add one batch read by the plan (see :meth:`modelshare.tables.TableSource.batches`).
 
         Example:
-            >>> builder.update(normalise_batch(batch, builder.plan, "train.csv"))
+            >>> builder.update(next(source.batches(builder.plan.kinds())))
         """
         self.rows += batch.num_rows
         numeric = []

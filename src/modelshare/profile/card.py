@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from modelshare.card.markdown import table
 from modelshare.data import FINITE_LIMIT
 from modelshare.fsutil import write_file_durably
+from modelshare.layout import IMAGES_FOLDER, PROFILE_FILE
 from modelshare.profile.model import CategoricalColumn, DataProfile, NumericColumn
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def render_distribution_section(
     profile: DataProfile,
     images: Path,
     *,
-    image_prefix: str = "images/",
+    image_prefix: str = f"{IMAGES_FOLDER}/",
     heading: str = "## Training data distribution",
 ) -> str:
     """Markdown describing the profile, with one PNG per feature written into ``images``.
@@ -63,7 +64,7 @@ def render_distribution_section(
             plots[column.name] = f"![{column.name}]({image_prefix}{name})"
     parts = [
         heading,
-        f"Measured on {profile.rows} rows and stored in `data_profile.json`, so that users "
+        f"Measured on {profile.rows} rows and stored in `{PROFILE_FILE}`, so that users "
         "can check their own data against it (`modelshare drift`).",
         _numeric_table(profile, plots),
         _non_finite(profile),

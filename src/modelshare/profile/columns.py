@@ -1,8 +1,9 @@
-"""Which columns are numeric or categorical, and record batches normalised to match.
+"""Which columns a profile reads, and how: a :class:`ColumnPlan` decided from the kinds
+:mod:`modelshare.tables` infers.
 
-A :class:`ColumnPlan` is decided once per dataset (from an Arrow schema or a DataFrame), then
-every batch is normalised by it: numeric columns become ``float64`` with nulls, categorical
-(and boolean) columns become strings. Dates and times are skipped with a reason.
+Numeric columns are profiled as numbers; boolean and categorical columns as labels; dates and
+times are skipped with a reason. The plan is decided once per dataset, then every batch is read
+by it (:meth:`~modelshare.tables.TableSource.batches` with :meth:`ColumnPlan.kinds`).
 
 Example:
     >>> plan = plan_from_frame(penguins_frame, target="species")
@@ -12,25 +13,24 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from modelshare.data import feature_kind, first_line, listing, shown
+import pyarrow.types as pat
+
 from modelshare.errors import UsageError
+from modelshare.tables import FrameSource, ReadAs, TableSource, listing
 
 if TYPE_CHECKING:
     import pandas as pd
-    import pyarrow as pa
 
-Kind = Literal["numeric", "categorical"]
+    from modelshare.record import FeatureKind
+
+Kind = ReadAs
 """How a column is profiled: numbers, or labels (strings, booleans, category dtypes)."""
 
 TargetKind = Literal["auto", "numeric", "categorical"]
 """How to profile the target: ``auto`` makes integers, strings and booleans class labels."""
-
-BATCH_ROWS = 65_536
-"""Rows per batch when a DataFrame or Arrow table is profiled: bounded working memory."""
 
 SKIP_TEMPORAL = "dates and times are not profiled"
 
@@ -61,69 +61,50 @@ class ColumnPlan:
         return {**self.features, self.target: self.target_kind}
 
 
-def plan_from_arrow(
-    schema: pa.Schema, target: str | None = None, target_kind: TargetKind = "auto"
+def plan_columns(
+    source: TableSource, target: str | None = None, target_kind: TargetKind = "auto"
 ) -> ColumnPlan:
-    """Decide each column's kind from an Arrow schema (as read from CSV or Parquet).
+    """Decide how each column of ``source`` is profiled, from the kind the reader infers.
 
     Example:
-        >>> plan_from_arrow(pa.schema([("x", pa.int64()), ("y", pa.string())]), target="y")
-        ColumnPlan(features={'x': 'numeric'}, target='y', target_kind='categorical', skipped={})
+        >>> plan_columns(open_source(Path("train.csv")), target="species").skipped
+        {'day': 'dates and times are not profiled'}
+
+    Raises:
+        UsageError: the target is not a column, or holds dates or times.
     """
-    kinds = {name: _arrow_kind(schema.field(name).type) for name in schema.names}
-    integer_target = target in schema.names and _is_integer(schema.field(target).type)
-    return _plan(kinds, target, target_kind, integer_target)
+    kinds = {name: profiled_kind(kind) for name, kind in source.kinds.items()}
+    integer = target in kinds and pat.is_integer(source.schema.field(target).type)
+    return _plan(kinds, target, target_kind, integer)
 
 
 def plan_from_frame(
     frame: pd.DataFrame, target: str | None = None, target_kind: TargetKind = "auto"
 ) -> ColumnPlan:
-    """Decide each column's kind from a DataFrame, as :func:`modelshare.data.feature_kind` does.
+    """Decide how each column of a DataFrame is profiled (see :func:`plan_columns`).
 
     Example:
         >>> plan_from_frame(pd.DataFrame({"x": [1.5], "y": ["a"]})).features
         {'x': 'numeric', 'y': 'categorical'}
+
+    Raises:
+        UsageError: as :func:`plan_columns`, or a column cannot be read (see
+            :class:`~modelshare.tables.FrameSource`).
     """
-    from pandas.api import types as ptypes
-
-    kinds: dict[str, Kind | None] = {}
-    for name in frame.columns:
-        kind = feature_kind(frame[name])
-        kinds[str(name)] = None if kind == "datetime" else _as_kind(kind)
-    integer_target = target in frame.columns and ptypes.is_integer_dtype(frame[target].dtype)
-    return _plan(kinds, target, target_kind, integer_target)
+    return plan_columns(FrameSource(frame), target, target_kind)
 
 
-def normalise_batch(batch: pa.RecordBatch, plan: ColumnPlan, source: str) -> pa.RecordBatch:
-    """The batch's profiled columns, numeric as ``float64`` and categorical as strings.
+def profiled_kind(kind: FeatureKind) -> Kind | None:
+    """How a column of this kind is profiled: numbers, labels, or not at all (None: dates
+    and times).
 
     Example:
-        >>> normalise_batch(batch, plan, "train.csv").schema.types
-        [DataType(double), DataType(string)]
+        >>> profiled_kind("boolean")
+        'categorical'
     """
-    import pyarrow as pa
-
-    kinds = plan.kinds()
-    arrays = [_cast(batch.column(name), kind, name, source) for name, kind in kinds.items()]
-    return pa.RecordBatch.from_arrays(arrays, names=list(kinds))
-
-
-def frame_batches(frame: pd.DataFrame, plan: ColumnPlan) -> Iterator[pa.RecordBatch]:
-    """A DataFrame as normalised record batches of :data:`BATCH_ROWS` rows; columns are
-    found by name as the plan spells it (``"0"`` for a column labelled ``0``).
-
-    Example:
-        >>> sum(batch.num_rows for batch in frame_batches(frame, plan)) == len(frame)
-        True
-    """
-    import pyarrow as pa
-
-    frame = frame.rename(columns=str)
-    kinds = plan.kinds()
-    for start in range(0, len(frame), BATCH_ROWS):
-        rows = frame.iloc[start : start + BATCH_ROWS]
-        arrays = [_frame_column(rows[name], kind) for name, kind in kinds.items()]
-        yield pa.RecordBatch.from_arrays(arrays, names=list(kinds))
+    if kind == "datetime":
+        return None
+    return "numeric" if kind == "numeric" else "categorical"
 
 
 def _plan(
@@ -148,72 +129,3 @@ def _target_kind(detected: Kind | None, wanted: TargetKind, integer: bool, name:
     if detected is None:
         raise UsageError(f"target column '{name}' holds dates or times; pass labels or numbers")
     return "categorical" if integer else detected
-
-
-def _arrow_kind(data_type: pa.DataType) -> Kind | None:
-    """Numbers (and all-null columns) are numeric, dates and times skipped, the rest labels."""
-    import pyarrow.types as pat
-
-    if pat.is_temporal(data_type):
-        return None
-    numeric = pat.is_integer(data_type) or pat.is_floating(data_type)
-    if numeric or pat.is_decimal(data_type) or pat.is_null(data_type):
-        return "numeric"
-    return "categorical"
-
-
-def _is_integer(data_type: pa.DataType) -> bool:
-    import pyarrow.types as pat
-
-    return pat.is_integer(data_type)
-
-
-def _as_kind(feature: str) -> Kind:
-    """modelshare.data's feature kinds folded into the two profiled kinds."""
-    return "numeric" if feature == "numeric" else "categorical"
-
-
-def _cast(array: pa.Array, kind: Kind, name: str, source: str) -> pa.Array:
-    """``array`` as float64 or string, or a one-line error naming the column."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    target = pa.float64() if kind == "numeric" else pa.string()
-    if array.type == target:
-        return array
-    try:
-        return pc.cast(array, target)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-        what = "numbers" if kind == "numeric" else "labels"
-        raise UsageError(
-            f"column '{shown(name)}' of {source} cannot be read as {what} ({first_line(error)}); "
-            "make every value of the column the same type"
-        ) from error
-
-
-def as_labels(column: pd.Series) -> pa.Array:
-    """A column's values as Arrow strings, spelled as when profiled (booleans as
-    ``true``/``false``, numbers without a trailing ``.0``); missing values as nulls.
-
-    Example:
-        >>> as_labels(pd.Series([True, None])).to_pylist()
-        ['true', None]
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        labels = pc.cast(pa.array(column, from_pandas=True), pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return pa.array(column.map(str, na_action="ignore"), type=pa.string(), from_pandas=True)
-    return labels.combine_chunks() if isinstance(labels, pa.ChunkedArray) else labels
-
-
-def _frame_column(column: pd.Series, kind: Kind) -> pa.Array:
-    """One DataFrame column as a float64 (missing as NaN) or string (missing as null) array."""
-    import numpy as np
-    import pyarrow as pa
-
-    if kind == "numeric":
-        return pa.array(column.to_numpy(dtype=np.float64, na_value=np.nan))
-    return as_labels(column)

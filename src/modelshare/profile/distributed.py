@@ -1,12 +1,13 @@
 """Profile a CSV or Parquet file on a Dask cluster: one partial profile per partition, merged.
 
-Each worker reads its partitions, builds a :class:`~modelshare.profile.builder.ProfileBuilder`
+Each worker reads its partitions (parsed by Arrow into the column types the local reader
+infers, :mod:`modelshare.tables`), builds a :class:`~modelshare.profile.builder.ProfileBuilder`
 and sends back its mergeable state (sketches serialise compactly); partial states are merged
 pairwise on the cluster and the result is finalised locally. Needs the ``dask`` extra
 (``pip install modelshare[dask]``); workers need modelshare installed.
 
 Example:
-    >>> builder = build_on_dask(CsvSource(Path("big.csv")), plan, "tcp://10.0.0.5:8786")
+    >>> builder = build_on_dask(open_source(Path("big.csv")), plan, "tcp://10.0.0.5:8786")
     >>> profile = builder.build()
 """
 
@@ -14,15 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
 
 from modelshare.errors import UsageError
 from modelshare.profile.builder import ProfileBuilder
 from modelshare.profile.columns import ColumnPlan
-from modelshare.profile.sources import CsvSource, ParquetSource, TableSource
-
-if TYPE_CHECKING:
-    import pandas as pd
+from modelshare.tables import CsvSource, ParquetSource, TableSource
 
 PARTITION_BYTES = 64 * 1024 * 1024
 """CSV bytes per Dask partition."""
@@ -35,7 +36,11 @@ def build_on_dask(source: TableSource, plan: ColumnPlan, scheduler: Any) -> Prof
     such as ``"tcp://10.0.0.5:8786"``, or a ``distributed.Client``.
 
     Example:
-        >>> build_on_dask(ParquetSource(Path("big.parquet")), plan, "local").build()
+        >>> build_on_dask(open_source(Path("big.parquet")), plan, "local").build()
+
+    Raises:
+        UsageError: dask is not installed, the scheduler cannot be reached, or a partition
+            does not parse as the file's first block did.
     """
     try:
         import dask
@@ -51,7 +56,10 @@ def build_on_dask(source: TableSource, plan: ColumnPlan, scheduler: Any) -> Prof
         merged = [dask.delayed(_merged)(left, right) for left, right in pairs]
         parts = merged + ([parts[-1]] if len(parts) % 2 else [])
     with _client(scheduler) as client:
-        return client.compute(parts[0]).result()
+        try:
+            return client.compute(parts[0]).result()
+        except (pd.errors.ParserError, pa.ArrowException, OSError) as error:
+            raise source.unreadable(source.name, error) from error
 
 
 def _partition_state(frame: pd.DataFrame, plan: ColumnPlan) -> ProfileBuilder:
@@ -65,17 +73,18 @@ def _merged(left: ProfileBuilder, right: ProfileBuilder) -> ProfileBuilder:
 
 
 def _dask_frame(source: TableSource, plan: ColumnPlan) -> Any:
-    """The file as a Dask DataFrame of the plan's columns, typed as the plan says."""
+    """The file as a Dask DataFrame of the plan's columns, each parsed by Arrow as the
+    source's type, so that a partition reads as the same rows read locally would."""
     import dask.dataframe as dd
 
-    kinds = plan.kinds()
-    dtypes = {name: "float64" if kind == "numeric" else "string" for name, kind in kinds.items()}
+    columns = list(plan.kinds())
     if isinstance(source, CsvSource):
+        dtypes = {name: pd.ArrowDtype(source.schema.field(name).type) for name in columns}
         return dd.read_csv(
-            source.path, dtype=dtypes, usecols=list(dtypes), blocksize=PARTITION_BYTES
+            source.path, engine="pyarrow", dtype=dtypes, usecols=columns, blocksize=PARTITION_BYTES
         )
     if isinstance(source, ParquetSource):
-        return dd.read_parquet(source.path, columns=list(dtypes)).astype(dtypes)
+        return dd.read_parquet(source.path, columns=columns, dtype_backend="pyarrow")
     raise UsageError("Dask profiles CSV and Parquet files; pass a path")
 
 

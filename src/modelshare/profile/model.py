@@ -32,8 +32,10 @@ from pydantic import (
     model_validator,
 )
 
-from modelshare.data import FINITE_LIMIT, column_name_problem
+from modelshare.data import FINITE_LIMIT
 from modelshare.errors import UsageError, first_validation_error
+from modelshare.layout import PROFILE_FILE
+from modelshare.tables import column_name_problem
 
 PROFILE_FORMAT = "modelshare-data-profile"
 PROFILE_VERSION = 1
@@ -334,7 +336,7 @@ class DataProfile(_Model):
         except ValidationError as error:
             raise UsageError(
                 f"{source} is not a modelshare data profile ({first_validation_error(error)}); "
-                "pass a data_profile.json written by `modelshare profile` or a release"
+                f"pass a {PROFILE_FILE} written by `modelshare profile` or a release"
             ) from error
 
     @classmethod

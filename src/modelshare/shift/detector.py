@@ -27,12 +27,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from modelshare.bundle import Bundle
-from modelshare.data import as_frame
 from modelshare.errors import UsageError
+from modelshare.layout import OOD_FILE
 from modelshare.manifest import refuse_unverified
 from modelshare.shift.drift import load_reference, reference_path
 from modelshare.shift.ood import OODScorer, energy_scores
-from modelshare.shift.thresholds import OOD_FILE, OODThresholds, class_outputs
+from modelshare.shift.thresholds import OODThresholds, class_outputs
+from modelshare.tables import as_frame
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from modelshare.errors import UsageError
+from modelshare.layout import PROFILE_FILE, PROFILES_FOLDER, RECORD_FILE, evaluation_profile_path
 from modelshare.manifest import refuse_unverified
 from modelshare.profile.model import DataProfile
-from modelshare.profile.sources import open_source
-from modelshare.record import PROFILE_FILE, RECORD_FILE
 from modelshare.shift.decide import decide_columns, ordered, verdict
 from modelshare.shift.match import match_columns
 from modelshare.shift.report import DriftReport, DriftSettings
+from modelshare.tables import open_source
 
 
 def load_reference(reference: Any, dataset: str | None = None) -> DataProfile:
@@ -82,8 +82,6 @@ def reference_path(reference: Any) -> Path | None:
 
 def _release_profile(folder: Path, dataset: str | None) -> Path:
     """The path of a release's training profile, or of one evaluation dataset's profile."""
-    from modelshare.distribution import PROFILES_FOLDER, evaluation_profile_path
-
     if dataset is None:
         if not (folder / PROFILE_FILE).is_file():
             raise UsageError(

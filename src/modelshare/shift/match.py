@@ -15,13 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from modelshare.data import listing
 from modelshare.errors import UsageError
-from modelshare.profile.columns import ColumnPlan, Kind
+from modelshare.profile.columns import ColumnPlan, Kind, profiled_kind
 from modelshare.profile.model import CategoricalColumn, DataProfile, NumericColumn
-from modelshare.profile.sources import TableSource, require_rows
 from modelshare.shift.observe import CategoricalObservation, NumericObservation
 from modelshare.shift.report import ColumnDrift
+from modelshare.tables import TableSource, listing, require_rows
 
 Observation = NumericObservation | CategoricalObservation
 ReferenceColumn = NumericColumn | CategoricalColumn
@@ -53,7 +52,7 @@ class Matching:
         """
         observations = {name: _observation(ref) for name, ref in self.tested.items()}
         rows = 0
-        for batch in source.batches(self.read_plan()):
+        for batch in source.batches(self.read_plan().kinds()):
             rows += batch.num_rows
             for name, observation in observations.items():
                 array = batch.column(name)
@@ -72,8 +71,7 @@ def match_columns(profile: DataProfile, source: TableSource, target: str | None)
         >>> match_columns(profile, source, target="predicted_species").target
         'predicted_species'
     """
-    new_plan = source.plan()
-    new_kinds: dict[str, Kind | None] = {**dict.fromkeys(new_plan.skipped), **new_plan.features}
+    new_kinds = {name: profiled_kind(kind) for name, kind in source.kinds.items()}
     target = _resolve_target(profile, source, target)
     pairs: list[tuple[ReferenceColumn, str]] = [(c, c.name) for c in profile.columns]
     if target is not None and profile.target is not None:

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from modelshare.data import FINITE_LIMIT, as_frame, is_finite, listing
+from modelshare.data import FINITE_LIMIT, is_finite
 from modelshare.errors import UsageError
-from modelshare.profile.columns import as_labels
 from modelshare.profile.model import CategoricalColumn, DataProfile, Moments, NumericColumn
+from modelshare.tables import as_frame, as_labels, listing
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -133,6 +133,32 @@ class DriftReport(_Model):
         """
         return self.model_dump_json(indent=2)
 
+    def _repr_html_(self) -> str:
+        """A notebook's view: the verdict, the row counts and one row per column (label
+        shift first), in a few KB; :meth:`write_html` draws the distributions.
+
+        Example:
+            >>> "drift" in report._repr_html_()
+            True
+        """
+        from modelshare.card.html import summary_html
+
+        columns = ([self.label_shift] if self.label_shift else []) + self.columns
+        return summary_html(
+            f"Drift report: {self.verdict}",
+            [("Reference rows", self.reference_rows), ("New rows", self.new_rows)],
+            ["Column", "Status", "Kind", "Result"],
+            [
+                [
+                    f"{c.name} (label shift)" if c.role == "target" else c.name,
+                    c.status.replace("_", " "),
+                    c.kind or "",
+                    c.message,
+                ]
+                for c in columns
+            ],
+        )
+
     def write_html(self, path: Path) -> Path:
         """Write the self-contained HTML report (opens offline: no scripts, no links).
 

@@ -27,15 +27,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from modelshare.data import non_finite_cells
 from modelshare.errors import ModelshareError, first_validation_error
+from modelshare.layout import OOD_FILE
 from modelshare.models.predictors import ScorePredictor, proba_logits
 from modelshare.profile.model import DataProfile
 from modelshare.shift.ood import TPR, OODScorer, energy_scores
 
 CALIBRATION_LEVELS = 201
 """Candidate quantile levels, evenly spaced from the true-positive rate to 1."""
-
-OOD_FILE = "ood_thresholds.json"
-"""Where a release keeps its calibrated out-of-distribution thresholds."""
 
 
 class OODThresholds(BaseModel):
