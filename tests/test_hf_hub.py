@@ -56,7 +56,7 @@ def test_publish_to_the_hub_then_pull_it_back(
 ) -> None:
     outputs: list[subprocess.CompletedProcess[str]] = []
 
-    published = run_cli("publish", release, "--to", "hf", "--repo", "lab/penguins", "--json")
+    published = run_cli("publish", release, "--to", "hf:lab/penguins", "--json")
     outputs.append(published)
     assert published.returncode == 0, published.stderr
     assert json.loads(published.stdout) == {
@@ -67,9 +67,10 @@ def test_publish_to_the_hub_then_pull_it_back(
         "forced": [],
         "signed": False,
     }
-    again = run_cli("publish", release, "--to", "hf", "--repo", "lab/penguins")
+    again = run_cli("publish", release, "--to", "hf", "--repo", "lab/penguins")  # deprecated
     outputs.append(again)
     assert "already published with identical content" in again.stdout
+    assert "--to hf --repo is deprecated: use --to hf:lab/penguins" in again.stderr
 
     at_version = run_cli("pull", "hf:lab/penguins@1.0.0", "--to", tmp_path / "at-version")
     latest = run_cli("pull", "hf:lab/penguins", cwd=tmp_path)
@@ -90,7 +91,7 @@ def test_publish_to_the_hub_then_pull_it_back(
 def test_a_byte_flipped_on_the_server_is_caught_by_pull(
     server: Server, release: Path, tmp_path: Path
 ) -> None:
-    assert run_cli("publish", release, "--to", "hf", "--repo", "lab/tampered").returncode == 0
+    assert run_cli("publish", release, "--to", "hf:lab/tampered").returncode == 0
     manifest = json.loads((release / "manifest.json").read_text())
     [model] = [entry for entry in manifest["files"] if entry["path"] == "model.skops"]
     blob = server.root / "blobs" / model["sha256"][:2] / model["sha256"]
@@ -111,7 +112,7 @@ def test_a_byte_flipped_on_the_server_is_caught_by_pull(
 def test_a_private_repository_needs_the_token_to_pull(
     release: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    published = run_cli("publish", release, "--to", "hf", "--repo", "lab/secret", "--private")
+    published = run_cli("publish", release, "--to", "hf:lab/secret", "--private")
     assert published.returncode == 0, published.stderr
 
     monkeypatch.delenv("HF_TOKEN")
@@ -124,7 +125,7 @@ def test_a_private_repository_needs_the_token_to_pull(
 def test_hub_failures_are_one_line_and_leave_nothing(
     server: Server, release: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert run_cli("publish", release, "--to", "hf", "--repo", "lab/known").returncode == 0
+    assert run_cli("publish", release, "--to", "hf:lab/known").returncode == 0
     destination = tmp_path / "pulled"
 
     unknown_repo = run_cli("pull", "hf:lab/unknown", "--to", destination)
@@ -135,7 +136,7 @@ def test_hub_failures_are_one_line_and_leave_nothing(
     monkeypatch.setenv("HF_TOKEN", "hf_wrong_token_0123456789")
     for result in [
         run_cli("pull", "hf:lab/known", "--to", destination),
-        run_cli("publish", release, "--to", "hf", "--repo", "lab/other"),
+        run_cli("publish", release, "--to", "hf:lab/other"),
     ]:
         assert_clean_failure(result, "refused the token (401 Unauthorized)")
         assert "hf_wrong_token" not in result.stderr
@@ -144,7 +145,7 @@ def test_hub_failures_are_one_line_and_leave_nothing(
     monkeypatch.setenv("HF_ENDPOINT", closed)
     for result in [
         run_cli("pull", "hf:lab/known", "--to", destination),
-        run_cli("publish", release, "--to", "hf", "--repo", "lab/other"),
+        run_cli("publish", release, "--to", "hf:lab/other"),
     ]:
         assert_clean_failure(result, f"cannot reach the Hub at {closed}")
 
@@ -153,11 +154,17 @@ def test_hub_failures_are_one_line_and_leave_nothing(
     assert not (server.root / "repos" / "lab" / "other").exists()
 
 
-def test_the_hub_command_line_is_checked_before_anything_is_sent(release: Path) -> None:
-    assert_clean_failure(run_cli("publish", release, "--to", "hf"), "--to hf needs --repo")
+def test_the_hub_command_line_is_checked_before_anything_is_sent(
+    server: Server, release: Path
+) -> None:
+    assert_clean_failure(run_cli("publish", release, "--to", "hf"), "--to hf needs a repository")
     no_namespace = run_cli("publish", release, "--to", "hf", "--repo", "penguins")
     assert_clean_failure(no_namespace, "use ORG/NAME")
-    assert_clean_failure(run_cli("publish", release, "--to", "ftp"), "--to 'ftp'")
+    versioned = run_cli("publish", release, "--to", "hf:lab/never@2.0.0")
+    assert_clean_failure(versioned, "names a version", "the version it records")
+    assert_clean_failure(run_cli("publish", release, "--to", "ftp"), "invalid destination 'ftp'")
+    assert_clean_failure(run_cli("publish", release, "--private"), "--private goes with a Hub")
+    assert not (server.root / "repos" / "lab" / "never").exists()
 
 
 def test_a_signed_release_goes_through_the_hub_with_its_signature(
@@ -167,9 +174,7 @@ def test_a_signed_release_goes_through_the_hub_with_its_signature(
     from tests.test_signing import write_key_pair
 
     private, public = write_key_pair(tmp_path, "publisher")
-    published = run_cli(
-        "publish", release, "--to", "hf", "--repo", "lab/signed", "--sign-key", private
-    )
+    published = run_cli("publish", release, "--to", "hf:lab/signed", "--sign-key", private)
     assert published.returncode == 0, published.stderr
     assert "(signed)" in published.stdout
 

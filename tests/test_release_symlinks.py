@@ -17,7 +17,8 @@ from modelshare.bundle import Bundle
 from modelshare.errors import IntegrityError
 from modelshare.hubs.hf import HuggingFaceHub
 from modelshare.hubs.local import LocalRegistry
-from modelshare.manifest import RESERVED_FILES, SIGNATURE_FILES, verify_folder
+from modelshare.layout import SIGNATURE_FILES
+from modelshare.manifest import RESERVED_FILES, verify_folder
 from tests.helpers import assert_clean_failure, run_cli
 from tests.test_hf_hub import hub_user  # noqa: F401  (HF_ENDPOINT, token, MODELSHARE_HOME)
 from tests.test_server import Server, running_server
@@ -120,7 +121,7 @@ def test_publishing_to_the_hub_never_uploads_the_link_target(
     link_signature(release, name, tmp_path)
     repo = f"lab/linked-{name.replace('.', '-')}"
 
-    result = run_cli("publish", release, "--to", "hf", "--repo", repo)
+    result = run_cli("publish", release, "--to", f"hf:{repo}")
 
     assert_clean_failure(result, name, "nothing was published")
     assert not any(secret in content for content in stored_bytes(server.root))

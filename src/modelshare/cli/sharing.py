@@ -1,8 +1,14 @@
 """Commands that publish and fetch releases: publish, list, show, pull, serve.
 
+publish, list, show and pull take a release in the local registry (``NAME[@VERSION]``), on
+the Hub at HF_ENDPOINT (``hf:ORG/NAME[@REV]``) or on the hub at an address
+(``http(s)://HOST[:PORT]/ORG/NAME[@REV]``, e.g. a ``modelshare serve``): see
+:mod:`modelshare.hubs.references`.
+
 Example:
-    $ modelshare publish releases/penguin-species
-    $ modelshare pull penguin-species@1.0.0 --out received
+    $ modelshare publish releases/penguin-species --to http://127.0.0.1:8000/lab/penguins
+    $ modelshare list http://127.0.0.1:8000/lab/penguins
+    $ modelshare pull penguin-species@1.0.0 --to received
 """
 
 from __future__ import annotations
@@ -28,30 +34,33 @@ from modelshare.cli.app import (
 from modelshare.errors import UsageError
 
 if TYPE_CHECKING:
+    from modelshare.hubs.base import Hub, Reference
     from modelshare.hubs.publishing import Publish
 
 ReferenceArgument = Annotated[
-    str, typer.Argument(metavar="NAME[@VERSION]", help="A published release; latest by default.")
+    str,
+    typer.Argument(
+        metavar="REFERENCE",
+        help="NAME[@VERSION] in the local registry, hf:ORG/NAME[@REV] on the Hub at HF_ENDPOINT, "
+        "or http(s)://HOST[:PORT]/ORG/NAME[@REV] on the hub at that address (e.g. `modelshare "
+        "serve`); latest by default, which on a Hub is the branch main.",
+    ),
 ]
 
 
 def _publish_target(to: str, repo: str | None, private: bool) -> Publish:
-    """The publish function of the chosen destination."""
-    if to == "local":
-        if repo is not None or private:
-            raise UsageError("--repo and --private go with --to hf")
-        from modelshare.hubs.local import LocalRegistry
+    """The publish function of the destination ``--to`` names. The deprecated spelling
+    ``--to hf --repo ORG/NAME`` still publishes to ``hf:ORG/NAME``."""
+    from modelshare.hubs.hf import check_repo_id
+    from modelshare.hubs.references import publisher_for
 
-        return LocalRegistry().publish
+    if to != "hf" and repo is None:
+        return publisher_for(to, private=private)
     if to != "hf":
-        raise UsageError(f"--to {to!r}: publish to 'local' (the default) or 'hf'")
+        raise UsageError(f"--repo goes only with the deprecated --to hf: use --to hf:{repo}")
     if repo is None:
-        raise UsageError("--to hf needs --repo ORG/NAME")
-    from functools import partial
-
-    from modelshare.hubs.hf import HuggingFaceHub
-
-    return partial(HuggingFaceHub().publish, repo=repo, private=private)
+        raise UsageError("--to hf needs a repository: use --to hf:ORG/NAME")
+    return publisher_for(f"hf:{check_repo_id(repo)}", private=private)
 
 
 @app.command()
@@ -60,11 +69,20 @@ def publish(
     to: Annotated[
         str,
         typer.Option(
-            "--to", help="local: the registry in $MODELSHARE_HOME; hf: the Hub at HF_ENDPOINT."
+            "--to",
+            metavar="DESTINATION",
+            help="local: the registry in $MODELSHARE_HOME; hf:ORG/NAME: the Hub at HF_ENDPOINT; "
+            "http(s)://HOST[:PORT]/ORG/NAME: the hub at that address (e.g. `modelshare serve`). "
+            "Without /NAME, the release's own name.",
         ),
     ] = "local",
     repo: Annotated[
-        str | None, typer.Option("--repo", metavar="ORG/NAME", help="The Hub repository.")
+        str | None,
+        typer.Option(
+            "--repo",
+            metavar="ORG/NAME",
+            help="Deprecated: --to hf --repo ORG/NAME is --to hf:ORG/NAME.",
+        ),
     ] = None,
     private: Annotated[
         bool, typer.Option("--private", help="Create the Hub repository private.")
@@ -80,12 +98,14 @@ def publish(
     password_env: PasswordEnvOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Audit a release with `check`, then publish it to the local registry or the Hub."""
+    """Audit a release with `check`, then publish it to the local registry or a Hub."""
     from modelshare.hubs.publishing import publish_release
 
     target = _publish_target(to, repo, private)
     password = key_password(password_env)
     outcome = publish_release(folder, target, force=force, sign_key=sign_key, password=password)
+    if repo is not None:
+        err.print(f"warning: --to hf --repo is deprecated: use --to hf:{repo}", markup=False)
     published = outcome.published
     if as_json:
         typer.echo(json.dumps(outcome.as_dict(), indent=2))
@@ -111,28 +131,38 @@ def publish(
 
 
 @app.command("list")
-def list_releases(as_json: JsonOption = False) -> None:
-    """List the releases in the local registry with their versions."""
+def list_releases(
+    where: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="WHERE",
+            help="Nothing: the local registry; NAME: one of its releases; hf:ORG[/NAME]: an "
+            "organisation's releases (or one) on the Hub at HF_ENDPOINT; "
+            "http(s)://HOST[:PORT]/ORG[/NAME]: the same on the hub at that address.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List published releases with their versions: in the local registry, or on a Hub."""
     from dataclasses import asdict
 
     from rich.table import Table
     from rich.text import Text
 
-    from modelshare.hubs.local import LocalRegistry
+    from modelshare.hubs.references import hub_to_list
 
-    registry = LocalRegistry()
-    releases = registry.list_releases()
+    hub, name = hub_to_list(where)
+    releases = hub.list_releases(name)
     if as_json:
         typer.echo(json.dumps([asdict(release) for release in releases], indent=2))
         return
     if not releases:
         out.print(
-            f"the local registry ({registry.root}) holds no release yet; "
-            "publish one with `modelshare publish DIR`",
+            f"{hub.where} holds no release yet; publish one with `modelshare publish DIR`",
             markup=False,
         )
         return
-    table = Table("name", "latest", "versions", title=Text(f"local registry: {registry.root}"))
+    table = Table("name", "latest", "versions", title=Text(hub.where))
     for release in releases:
         table.add_row(release.name, release.latest, ", ".join(release.versions))
     out.print(table)
@@ -150,7 +180,7 @@ def print_release_version(summary: dict[str, Any]) -> None:
         out.print(one_line(text), style=style, markup=False)
 
     line(f"{summary['name']}@{summary['version']}", style="bold")
-    line(f"  published: {summary['published_at']}  ({summary['location']})")
+    line(f"  published: {summary['published_at'] or 'unknown'}  ({summary['location']})")
     for label in ("description", "license"):
         line(f"  {label}: {summary[label] or 'not given'}")
     line(f"  authors: {', '.join(summary['authors']) or 'not given'}")
@@ -176,25 +206,30 @@ def print_release_version(summary: dict[str, Any]) -> None:
 @app.command()
 def show(reference: ReferenceArgument, as_json: JsonOption = False) -> None:
     """Show a published release: its record summary and the files of its manifest."""
-    from modelshare.hubs.base import parse_reference
-    from modelshare.hubs.local import LocalRegistry
+    from modelshare.hubs.references import hub_for
 
-    summary = LocalRegistry().show(*parse_reference(reference)).summary()
+    hub, release = hub_for(reference)
+    summary = hub.show(*release).summary()
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
     else:
         print_release_version(summary)
 
 
+def _pulled_fields(hub: Hub, resolved: Reference) -> dict[str, str]:
+    """How ``pull --json`` names what it pulled: ``name`` and ``version`` from every hub,
+    and from a Hub also ``repo`` and ``revision``, the keys it always had there."""
+    from modelshare.hubs.hf import HuggingFaceHub
+
+    fields = resolved._asdict()
+    if isinstance(hub, HuggingFaceHub):
+        fields |= {"repo": resolved.name, "revision": resolved.version}
+    return fields
+
+
 @app.command()
 def pull(
-    reference: Annotated[
-        str,
-        typer.Argument(
-            metavar="NAME[@VERSION] | hf:ORG/NAME[@REVISION]",
-            help="A release in the local registry (latest by default) or on the Hub (main).",
-        ),
-    ],
+    reference: ReferenceArgument,
     to: Annotated[
         Path | None, typer.Option("--to", help="Destination folder; default ./NAME-VERSION.")
     ] = None,
@@ -203,27 +238,22 @@ def pull(
     trust: TrustOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Copy a published release from the local registry or the Hub, checking every file's
+    """Copy a published release from the local registry or a Hub, checking every file's
     hash and scanning every file (and its signature with --require-signature); nothing is
     left behind on failure."""
-    from modelshare.hubs.base import parse_reference
-    from modelshare.hubs.hf import HuggingFaceHub, is_hub_reference, parse_hub_reference
-    from modelshare.hubs.local import LocalRegistry
+    from modelshare.hubs.references import hub_for
     from modelshare.signing import signature_check
 
-    if is_hub_reference(reference):
-        repo, revision = parse_hub_reference(reference)
-        label, pulled = f"{repo}@{revision}", {"repo": repo, "revision": revision}
-        hub: Any = HuggingFaceHub()
-        where: tuple[str, str] = (repo, revision)
-    else:
-        hub = LocalRegistry()
-        resolved = hub.resolve(*parse_reference(reference))
-        label, pulled, where = str(resolved), resolved._asdict(), tuple(resolved)
+    hub, release = hub_for(reference)
+    resolved = hub.resolve(*release)
+    label = str(resolved)
     accept = signature_check(require_signature, name=label) if require_signature else None
-    destination = hub.pull(*where, to=to, overwrite=overwrite, accept=accept, trusted=trust or ())
+    destination = hub.pull(
+        *resolved, to=to, overwrite=overwrite, accept=accept, trusted=trust or ()
+    )
     if as_json:
-        typer.echo(json.dumps({**pulled, "path": str(destination)}, indent=2))
+        fields = _pulled_fields(hub, resolved)
+        typer.echo(json.dumps({**fields, "path": str(destination)}, indent=2))
         return
     signed = f" and is signed by {require_signature}" if require_signature else ""
     out.print(
@@ -277,8 +307,8 @@ def serve(
 ) -> None:
     """Serve releases over the Hugging Face Hub API; point clients at it with HF_ENDPOINT."""
     from modelshare.hubs.local import default_home
-    from modelshare.hubs.server import LOOPBACK_HOSTS, MAX_COMMIT_BYTES, MAX_LFS_BYTES, read_tokens
-    from modelshare.hubs.server import serve as run_server
+    from modelshare.server import LOOPBACK_HOSTS, MAX_COMMIT_BYTES, MAX_LFS_BYTES, read_tokens
+    from modelshare.server import serve as run_server
 
     root = root or default_home() / "server"
     tokens = read_tokens(token_file) if token_file else frozenset()

@@ -2,7 +2,7 @@
 
 ``LocalRegistry`` keeps releases in a folder on this machine; ``modelshare.hubs.hf``'s
 ``HuggingFaceHub`` publishes to the Hugging Face Hub or any server speaking its API, such as
-``modelshare serve`` (``modelshare.hubs.server``). ``publish_release`` audits a release
+``modelshare serve`` (``modelshare.server``). ``publish_release`` audits a release
 before handing it to any of them.
 
 Example:
@@ -26,6 +26,7 @@ from modelshare.hubs.base import (
 )
 from modelshare.hubs.local import LocalRegistry, default_home
 from modelshare.hubs.publishing import PublishOutcome, publish_release
+from modelshare.hubs.references import hub_for, hub_to_list, publisher_for
 
 __all__ = [
     "LATEST",
@@ -38,7 +39,10 @@ __all__ = [
     "ReleaseSummary",
     "ReleaseVersion",
     "default_home",
+    "hub_for",
+    "hub_to_list",
     "parse_reference",
     "publish_release",
+    "publisher_for",
     "read_release_record",
 ]

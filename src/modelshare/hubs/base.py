@@ -3,6 +3,7 @@
 A backend (the local registry, the Hugging Face Hub, a modelshare server) publishes verified
 release folders as immutable versions named ``NAME@VERSION``, lists them, shows one, and pulls
 one back into a folder whose every file was checked against the published manifest.
+:func:`modelshare.hubs.references.hub_for` picks the backend a command-line reference names.
 
 Example:
     >>> hub: Hub = LocalRegistry()
@@ -14,19 +15,24 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from packaging.version import InvalidVersion, Version
+
 from modelshare.errors import UsageError
+from modelshare.layout import RECORD_FILE
 from modelshare.manifest import Manifest, Verification
-from modelshare.record import RECORD_FILE, ReleaseRecord, read_record
+from modelshare.record import ReleaseRecord, read_record
 from modelshare.safety.trust import decide_trust
 
 LATEST = "latest"
 """The version meaning "the newest published one"; no release may be published as it."""
+LOCAL_FORM = "NAME or NAME@VERSION, e.g. penguin-species@1.0.0"
+"""How a release in the local registry is named on the command line."""
 
 Accept = Callable[[Path], None]
 """A last check of a complete, verified copy before a pull moves it into place; raising
@@ -90,22 +96,39 @@ class Reference(NamedTuple):
         return f"{self.name}@{self.version}"
 
 
-def parse_reference(text: str) -> Reference:
-    """Split ``NAME[@VERSION]``; the version defaults to ``latest``.
+def parse_reference(text: str, form: str = LOCAL_FORM) -> Reference:
+    """Split ``NAME[@VERSION]`` at its first ``@``; the version defaults to ``latest``.
+    ``form`` is how the error message says to write the reference.
 
     Example:
         >>> parse_reference("penguin-species@1.0.0")
         Reference(name='penguin-species', version='1.0.0')
         >>> parse_reference("penguin-species").version
         'latest'
+
+    Raises:
+        UsageError: the name is empty, or ``@`` is followed by nothing.
     """
     name, at, version = text.partition("@")
     if not name or (at and not version):
-        raise UsageError(
-            f"invalid release reference {text!r}: use NAME or NAME@VERSION, "
-            "e.g. penguin-species@1.0.0"
-        )
+        raise UsageError(f"invalid release reference {text!r}: use {form}")
     return Reference(name, version or LATEST)
+
+
+def in_version_order(versions: Collection[str], fallback: Callable[[str], Any] = str) -> list[str]:
+    """``versions`` oldest first: in PEP 440 order when every one parses as a version,
+    otherwise by ``fallback`` (e.g. the publish time), by name by default.
+
+    Example:
+        >>> in_version_order(["1.10.0", "1.9.0"])
+        ['1.9.0', '1.10.0']
+        >>> in_version_order(["draft", "1.0.0"])
+        ['1.0.0', 'draft']
+    """
+    try:
+        return sorted(versions, key=Version)
+    except InvalidVersion:
+        return sorted(versions, key=fallback)
 
 
 @dataclass(frozen=True)
@@ -132,12 +155,13 @@ class ReleaseSummary:
 
 @dataclass(frozen=True)
 class ReleaseVersion:
-    """One published version: its record and its manifest."""
+    """One published version: its record and its manifest, where it is and since when
+    (``published_at`` is None when the hub does not say)."""
 
     name: str
     version: str
     location: str
-    published_at: datetime
+    published_at: datetime | None
     record: ReleaseRecord
     manifest: Manifest
 
@@ -153,7 +177,7 @@ class ReleaseVersion:
             "name": self.name,
             "version": self.version,
             "location": self.location,
-            "published_at": self.published_at.isoformat(),
+            "published_at": None if self.published_at is None else self.published_at.isoformat(),
             "description": record.description,
             "license": record.license,
             "authors": record.authors,
@@ -171,18 +195,33 @@ class ReleaseVersion:
 
 
 class Hub(Protocol):
-    """A place releases are published to and pulled from."""
+    """A place releases are published to and pulled from.
+
+    A release is named as the hub names it: ``penguin-species`` in the local registry,
+    ``lab/penguin-species`` (the repository) on a Hugging Face Hub; ``latest`` is the
+    newest version, or what the Hub's branch ``main`` holds.
+    """
+
+    where: str
+    """The hub as messages name it, e.g. ``the local registry (/home/me/.modelshare/registry)``
+    or ``http://127.0.0.1:8000/lab``."""
 
     def publish(self, release_dir: Path) -> PublishedVersion:
-        """Publish the verified release folder as its recorded ``NAME@VERSION``."""
+        """Publish the verified release folder as its recorded ``VERSION``, under its
+        recorded ``NAME`` (or whatever name the hub was set to publish it under)."""
         ...
 
-    def list_releases(self) -> list[ReleaseSummary]:
-        """Every published release, by name."""
+    def list_releases(self, name: str | None = None) -> list[ReleaseSummary]:
+        """Every published release, by name; only ``name``'s when given (an error when
+        ``name`` has no published version)."""
+        ...
+
+    def resolve(self, name: str, version: str = LATEST) -> Reference:
+        """The published version ``NAME@VERSION`` names, ``latest`` made explicit."""
         ...
 
     def show(self, name: str, version: str = LATEST) -> ReleaseVersion:
-        """One published version's record and manifest."""
+        """One published version's record and manifest, where it is and since when."""
         ...
 
     def pull(

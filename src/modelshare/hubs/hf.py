@@ -3,16 +3,19 @@
 Everything goes through huggingface_hub's ``HfApi``. Publishing creates the repository if
 needed, uploads the release as one commit that makes the branch ``main`` hold exactly the
 release, and tags that commit with the release's version; a version that is already tagged
-is immutable. Pulling downloads the files the release's manifest lists into a temporary
-folder, checks every one, and only then moves a complete copy into place.
+is immutable. Listing reads the version tags of the repositories of an organisation; showing
+downloads the manifest and the release record at one version; pulling downloads the files
+the release's manifest lists into a temporary folder, checks every one, and only then moves
+a complete copy into place.
 
 The token comes from ``HF_TOKEN`` or the stored login (``hf auth login``); it is handed to
-huggingface_hub and never printed, logged or written. ``HF_ENDPOINT`` is honoured, so the
-same commands work against ``modelshare serve``.
+huggingface_hub and never printed, logged or written, and it is only ever sent to the Hub
+``HF_ENDPOINT`` names (huggingface.co by default), which ``modelshare serve`` can be. A hub at
+another address is read without a token and cannot be published to.
 
 Example:
-    >>> hub = HuggingFaceHub()
-    >>> hub.publish(Path("releases/penguin-species"), repo="lab/penguin-species").location
+    >>> hub = HuggingFaceHub(namespace="lab")
+    >>> hub.publish(Path("releases/penguin-species")).location
     'https://huggingface.co/lab/penguin-species/tree/1.0.0'
     >>> hub.pull("lab/penguin-species", "1.0.0", to=Path("penguins"))
     PosixPath('penguins')
@@ -21,47 +24,76 @@ Example:
 from __future__ import annotations
 
 import glob
+import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from modelshare.errors import ModelshareError, UsageError
+from modelshare.errors import IntegrityError, ModelshareError, UsageError
 from modelshare.fsutil import atomic_directory, ensure_free_target
 from modelshare.hubs.base import (
     LATEST,
     Accept,
     PublishedVersion,
-    parse_reference,
+    Reference,
+    ReleaseSummary,
+    ReleaseVersion,
+    in_version_order,
     read_release_record,
     receive,
 )
+from modelshare.layout import MANIFEST_FILE, RECORD_FILE, SIGNATURE_FILES
 from modelshare.manifest import (
-    MANIFEST_FILE,
-    SIGNATURE_FILES,
     Manifest,
     copy_verified,
     read_manifest,
+    unverified_files,
     verify_folder,
 )
+from modelshare.record import is_version
 
 if TYPE_CHECKING:
-    from huggingface_hub import HfApi
+    from huggingface_hub import HfApi, ModelInfo
 
-HUB_PREFIX = "hf:"
-"""How a release on the Hub is named on the command line: ``hf:ORG/NAME[@REVISION]``."""
 MAIN = "main"
+"""The branch a release reference without ``@REVISION`` names: the last version published."""
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def is_hub_reference(text: str) -> bool:
-    """Whether a command-line reference names a repository on the Hub.
+def configured_endpoint() -> str:
+    """The Hub the environment names now: ``HF_ENDPOINT``, else huggingface_hub's default.
 
     Example:
-        >>> is_hub_reference("hf:lab/penguin-species"), is_hub_reference("penguin-species")
-        (True, False)
+        >>> configured_endpoint()
+        'https://huggingface.co'
     """
-    return text.startswith(HUB_PREFIX)
+    from huggingface_hub import constants
+
+    return (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    """The scheme, host and port of ``url``, the port made explicit."""
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname, parts.port or DEFAULT_PORTS.get(parts.scheme)
+
+
+def same_origin(first: str, second: str) -> bool:
+    """Whether two endpoints are one server: the same scheme, host and port.
+
+    Example:
+        >>> same_origin("http://LOCALHOST:80", "http://localhost/")
+        True
+        >>> same_origin("http://127.0.0.1:8000", "https://127.0.0.1:8000")
+        False
+    """
+    try:
+        return _origin(first) == _origin(second)
+    except ValueError:  # a port that is no number: only the very same text is the same
+        return first == second
 
 
 def check_repo_id(repo: str) -> str:
@@ -70,6 +102,9 @@ def check_repo_id(repo: str) -> str:
     Example:
         >>> check_repo_id("lab/penguin-species")
         'lab/penguin-species'
+
+    Raises:
+        UsageError: ``repo`` is not a valid ``ORG/NAME``.
     """
     from huggingface_hub.errors import HFValidationError
     from huggingface_hub.utils import validate_repo_id
@@ -81,17 +116,6 @@ def check_repo_id(repo: str) -> str:
     if "/" not in repo:
         raise UsageError(f"invalid Hub repository {repo!r}: use ORG/NAME, e.g. lab/{repo}")
     return repo
-
-
-def parse_hub_reference(text: str) -> tuple[str, str]:
-    """Split ``hf:ORG/NAME[@REVISION]`` into the repository and revision (``main`` by default).
-
-    Example:
-        >>> parse_hub_reference("hf:lab/penguin-species@1.0.0")
-        ('lab/penguin-species', '1.0.0')
-    """
-    repo, revision = parse_reference(text.removeprefix(HUB_PREFIX))
-    return check_repo_id(repo), MAIN if revision == LATEST else revision
 
 
 def _release_patterns(source: Path, manifest: Manifest) -> list[str]:
@@ -106,28 +130,43 @@ def _release_patterns(source: Path, manifest: Manifest) -> list[str]:
     return [glob.escape(path) for path in paths]
 
 
+def _status(error: Exception) -> int | None:
+    """The HTTP status of a huggingface_hub error, when it carries an answer."""
+    return getattr(getattr(error, "response", None), "status_code", None)
+
+
 class HuggingFaceHub:
-    """The Hugging Face Hub at ``endpoint`` (default: ``HF_ENDPOINT`` or huggingface.co).
+    """The Hugging Face Hub at ``endpoint`` (default: ``HF_ENDPOINT`` or huggingface.co), or
+    any server speaking its API, such as ``modelshare serve``.
+
+    A release is named by its repository, ``ORG/NAME``, and ``latest`` is what the branch
+    ``main`` holds. ``namespace`` (an ORG) is whose repositories :meth:`list_releases` lists
+    and where :meth:`publish` puts a release, under its own name, when no ``repo`` is given;
+    ``private`` creates the repositories it publishes to private. The token goes to
+    ``endpoint`` only when ``HF_ENDPOINT`` names the same server (:func:`same_origin`): any
+    other endpoint is read without a token and refuses publishing.
 
     Example:
-        >>> HuggingFaceHub(endpoint="http://127.0.0.1:8000").endpoint
-        'http://127.0.0.1:8000'
+        >>> HuggingFaceHub(endpoint="http://127.0.0.1:8000", namespace="lab").where
+        'http://127.0.0.1:8000/lab'
     """
 
-    def __init__(self, *, endpoint: str | None = None) -> None:
-        from huggingface_hub import constants
+    def __init__(
+        self, *, endpoint: str | None = None, namespace: str | None = None, private: bool = False
+    ) -> None:
+        self.endpoint = (endpoint or configured_endpoint()).rstrip("/")
+        self.namespace = namespace
+        self.private = private
+        self.where = f"{self.endpoint}/{namespace}" if namespace else self.endpoint
 
-        self.endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
-
-    def publish(
-        self, release_dir: str | Path, *, repo: str, private: bool = False
-    ) -> PublishedVersion:
-        """Publish a verified release folder to ``repo``, tagged with its version.
+    def publish(self, release_dir: str | Path, *, repo: str | None = None) -> PublishedVersion:
+        """Publish a verified release folder to ``repo`` (default ``NAMESPACE/NAME``, ``NAME``
+        from its record), tagged with its version.
 
         Only what was verified is uploaded: the files the manifest lists, the manifest and
         the signature files that are regular files; the branch then holds exactly those.
         Publishing a version that is already tagged with identical content changes nothing
-        (``created`` is False); with different content it is refused. ``private`` creates
+        (``created`` is False); with different content it is refused. A private hub creates
         the repository private, and refuses an existing public one.
 
         Example:
@@ -135,7 +174,8 @@ class HuggingFaceHub:
             'https://huggingface.co/lab/penguins/tree/1.0.0'
 
         Raises:
-            UsageError: not a release, an invalid repository id, or no token.
+            UsageError: not a release, an invalid or no repository id, or no token for this
+                endpoint.
             IntegrityError: the folder differs from its manifest (a signature that is a link
                 included).
             ModelshareError: the version is published with other content, or the Hub
@@ -144,15 +184,15 @@ class HuggingFaceHub:
         source = Path(release_dir)
         read_manifest(source)  # no release: said first, before the cheaper checks and hashing
         record = read_release_record(source)
-        check_repo_id(repo)
+        repo = check_repo_id(repo or self._repository_for(record.name))
         verification = verify_folder(source)
         verification.require_match("nothing was published")
         manifest = verification.manifest
-        api = self._api(require_token=True)
+        api = self._api(writing=True)
         location = f"{self.endpoint}/{repo}/tree/{record.version}"
         with self._translated_errors(repo, record.version):
-            api.create_repo(repo, private=True if private else None, exist_ok=True)
-            if private and not api.repo_info(repo).private:
+            api.create_repo(repo, private=True if self.private else None, exist_ok=True)
+            if self.private and not api.repo_info(repo).private:
                 raise ModelshareError(
                     f"{repo} exists on {self.endpoint} and is public; --private does not change "
                     "an existing repository: make it private first, or publish without --private"
@@ -173,20 +213,101 @@ class HuggingFaceHub:
             )
         return PublishedVersion(record.name, record.version, location, created=True)
 
+    def list_releases(self, name: str | None = None) -> list[ReleaseSummary]:
+        """The releases of the namespace's repositories, by repository (only ``name``'s when
+        given): each repository's version tags, oldest first, and the version on ``main``
+        as ``latest`` (``main`` itself when it carries no version tag). Repositories without
+        a version tag hold no release and are left out.
+
+        Example:
+            >>> HuggingFaceHub(namespace="lab").list_releases()[0]
+            ReleaseSummary(name='lab/penguins', versions=('1.0.0', '1.1.0'), latest='1.1.0')
+
+        Raises:
+            UsageError: no namespace and no ``name``, or an invalid repository id.
+            ModelshareError: ``name`` has no version tag, the hub lists no repositories, or
+                it refused or could not be reached.
+        """
+        api = self._api(writing=False)
+        if name is None:
+            namespace = self._namespace_to_list()
+            with self._translated_errors(namespace):
+                repos = self._repositories(api, namespace)
+                summaries = [self._summary(api, repo) for repo in repos]
+            return [summary for summary in summaries if summary is not None]
+        repo = check_repo_id(name)
+        with self._translated_errors(repo):
+            summary = self._summary(api, repo)
+        if summary is None:
+            raise ModelshareError(
+                f"{repo} on {self.endpoint} has no version tag: no release was published there"
+            )
+        return [summary]
+
+    def resolve(self, name: str, version: str = LATEST) -> Reference:
+        """The repository and revision ``NAME@VERSION`` names: ``latest`` is the branch
+        ``main``; a version tag, another branch or a commit id is kept as it is.
+
+        Example:
+            >>> HuggingFaceHub().resolve("lab/penguins")
+            Reference(name='lab/penguins', version='main')
+
+        Raises:
+            UsageError: ``name`` is not a valid ``ORG/NAME``.
+        """
+        return Reference(check_repo_id(name), MAIN if version == LATEST else version)
+
+    def show(self, name: str, version: str = LATEST) -> ReleaseVersion:
+        """The record and manifest of the release ``name`` holds at ``version`` (``main`` by
+        default): the manifest and the record are downloaded at one commit, and the record is
+        checked against the manifest.
+
+        Example:
+            >>> HuggingFaceHub().show("lab/penguins", "1.0.0").record.license
+            'mit'
+
+        Raises:
+            IntegrityError: the record differs from the published manifest.
+            ModelshareError: the Hub refused or could not be reached, or no such release.
+        """
+        repo, revision = self.resolve(name, version)
+        api = self._api(writing=False)
+        with (
+            tempfile.TemporaryDirectory(prefix="modelshare-show-") as scratch,
+            self._translated_errors(repo, revision),
+        ):
+            folder = Path(scratch)
+            info = self._download(api, repo, revision, folder, only=RECORD_FILE)
+            problems = unverified_files(folder, [RECORD_FILE])
+            if problems:
+                raise IntegrityError(
+                    f"{self._where(repo, revision)} does not match its manifest: "
+                    f"{', '.join(problems)}; it was damaged or changed after publishing"
+                )
+            record, manifest = read_release_record(folder), read_manifest(folder)
+        return ReleaseVersion(
+            repo,
+            record.version,
+            location=f"{self.endpoint}/{repo}/tree/{revision}",
+            published_at=info.last_modified,
+            record=record,
+            manifest=manifest,
+        )
+
     def pull(
         self,
-        repo: str,
-        revision: str = MAIN,
+        name: str,
+        version: str = LATEST,
         *,
         to: str | Path | None = None,
         overwrite: bool = False,
         accept: Accept | None = None,
         trusted: Iterable[str] = (),
     ) -> Path:
-        """Download a release from ``repo`` at ``revision`` into ``to`` (default
-        ``./NAME-VERSION`` from its record, whose name and version are validated like
-        ``Release()``'s), checking every file against its manifest and scanning it
-        (:func:`~modelshare.hubs.base.receive`).
+        """Download the release the repository ``name`` holds at ``version`` (``main`` by
+        default) into ``to`` (default ``./NAME-VERSION`` from its record, whose name and
+        version are validated like ``Release()``'s), checking every file against its manifest
+        and scanning it (:func:`~modelshare.hubs.base.receive`).
 
         Only the files the manifest lists are kept; on any difference, unsafe file, or when
         ``accept`` raises, nothing is left at ``to``.
@@ -200,54 +321,119 @@ class HuggingFaceHub:
             UnsafeContentError: a file could run code, or needs a type nobody trusted.
             ModelshareError: the Hub refused or could not be reached, or no such release.
         """
-        check_repo_id(repo)
-        revision = MAIN if revision == LATEST else revision
+        repo, revision = self.resolve(name, version)
         if to is not None:
             ensure_free_target(Path(to), overwrite=overwrite)
-        api = self._api(require_token=False)
+        api = self._api(writing=False)
         with (
             tempfile.TemporaryDirectory(prefix="modelshare-pull-") as scratch,
             self._translated_errors(repo, revision),
         ):
-            download = self._download(api, repo, revision, Path(scratch))
+            download = Path(scratch)
+            self._download(api, repo, revision, download)
             record = read_release_record(download)
             destination = Path(to or f"{record.name}-{record.version}")
             with atomic_directory(destination, overwrite=overwrite) as staging:
                 receive(
                     copy_verified(download, staging),
                     staging,
-                    f"{repo}@{revision} on {self.endpoint}",
+                    self._where(repo, revision),
                     trusted=trusted,
                     accept=accept,
                 )
         return destination
 
-    def _api(self, *, require_token: bool) -> HfApi:
-        """A client for this endpoint; the token is resolved by huggingface_hub itself."""
+    def _repository_for(self, name: str) -> str:
+        """The repository a release named ``name`` is published to without a ``repo``."""
+        if self.namespace is None:
+            raise UsageError(
+                f"say which repository of {self.endpoint} to publish to, as ORG/NAME "
+                f"(e.g. hf:lab/{name})"
+            )
+        return f"{self.namespace}/{name}"
+
+    def _sends_token(self) -> bool:
+        """Whether the token goes to this endpoint: only when it is the one ``HF_ENDPOINT``
+        names, so a reference to another server never receives a Hub login."""
+        return same_origin(self.endpoint, configured_endpoint())
+
+    def _api(self, *, writing: bool) -> HfApi:
+        """A client for this endpoint; the token is resolved by huggingface_hub itself, and
+        withheld from an endpoint it does not belong to."""
         from huggingface_hub import HfApi, get_token
 
-        if require_token and not get_token():
+        if not self._sends_token():
+            if writing:
+                raise UsageError(
+                    f"publishing to {self.endpoint} needs its token, and a token is only sent to "
+                    f"HF_ENDPOINT ({configured_endpoint()}): set HF_ENDPOINT={self.endpoint} "
+                    "and HF_TOKEN to a token of that server"
+                )
+            return HfApi(endpoint=self.endpoint, token=False)
+        if writing and not get_token():
             raise UsageError(
                 "publishing to the Hub needs a token: set HF_TOKEN or log in with `hf auth login`"
             )
         return HfApi(endpoint=self.endpoint)
 
-    def _download(self, api: HfApi, repo: str, revision: str, folder: Path) -> Path:
-        """Download the manifest, then every file it lists and any signature, at one commit."""
-        commit = api.repo_info(repo, revision=revision).sha
-        api.hf_hub_download(repo, MANIFEST_FILE, revision=commit, local_dir=folder)
-        listed = [entry.path for entry in read_manifest(folder).files]
-        patterns = [glob.escape(path) for path in [*listed, *SIGNATURE_FILES]]
-        api.snapshot_download(repo, revision=commit, local_dir=folder, allow_patterns=patterns)
-        return folder
+    def _namespace_to_list(self) -> str:
+        """The organisation whose releases :meth:`list_releases` lists."""
+        if self.namespace is None:
+            raise UsageError(
+                f"say whose releases to list: an organisation of {self.endpoint}, e.g. hf:lab"
+            )
+        return self.namespace
+
+    def _repositories(self, api: HfApi, namespace: str) -> list[str]:
+        """The model repositories of ``namespace``, from the Hub's model listing."""
+        from huggingface_hub import errors
+
+        try:
+            return [model.id for model in api.list_models(author=namespace)]
+        except errors.HfHubHTTPError as error:
+            if _status(error) not in (404, 405):
+                raise
+            raise ModelshareError(
+                f"{self.endpoint} does not list repositories ({_status(error)} for "
+                f"GET /api/models); list one repository instead: {self.where}/NAME"
+            ) from error
+
+    def _summary(self, api: HfApi, repo: str) -> ReleaseSummary | None:
+        """A repository's version tags, and the one on ``main``; None when it has none."""
+        refs = api.list_repo_refs(repo)
+        tags = {tag.name: tag.target_commit for tag in refs.tags if is_version(tag.name)}
+        if not tags:
+            return None
+        versions = in_version_order(tags)
+        head = {branch.name: branch.target_commit for branch in refs.branches}.get(MAIN)
+        on_main = [version for version in versions if tags[version] == head]
+        return ReleaseSummary(repo, tuple(versions), on_main[-1] if on_main else MAIN)
+
+    def _download(
+        self, api: HfApi, repo: str, revision: str, folder: Path, *, only: str | None = None
+    ) -> ModelInfo:
+        """Download, at the one commit ``revision`` names, the manifest, then every file it
+        lists and any signature (or only the release file ``only``); returns that commit's
+        information. A listed file the repository lacks is left for the manifest check."""
+        info = api.model_info(repo, revision=revision)
+        listed = [entry.path for entry in self._manifest_at(api, repo, info.sha, folder).files]
+        wanted = [only] if only else [*listed, *SIGNATURE_FILES]
+        patterns = [glob.escape(path) for path in wanted]
+        api.snapshot_download(repo, revision=info.sha, local_dir=folder, allow_patterns=patterns)
+        return info
+
+    @staticmethod
+    def _manifest_at(api: HfApi, repo: str, revision: str | None, folder: Path) -> Manifest:
+        """The manifest ``repo`` holds at ``revision``, downloaded into ``folder``."""
+        api.hf_hub_download(repo, MANIFEST_FILE, revision=revision, local_dir=folder)
+        return read_manifest(folder)
 
     def _tagged_manifest(self, api: HfApi, repo: str, tag: str) -> Manifest | None:
         """The manifest published under the version tag ``tag``, or None when not tagged."""
         if tag not in {ref.name for ref in api.list_repo_refs(repo).tags}:
             return None
         with tempfile.TemporaryDirectory(prefix="modelshare-tag-") as scratch:
-            api.hf_hub_download(repo, MANIFEST_FILE, revision=tag, local_dir=scratch)
-            return read_manifest(scratch)
+            return self._manifest_at(api, repo, tag, Path(scratch))
 
     def _check_republish(
         self, repo: str, version: str, published: Manifest, manifest: Manifest
@@ -260,13 +446,17 @@ class HuggingFaceHub:
                 "give this release a new version"
             )
 
+    def _where(self, repo: str, revision: str | None = None) -> str:
+        """How messages name a repository, or one revision of it, on this hub."""
+        return f"{repo}@{revision} on {self.endpoint}" if revision else f"{repo} on {self.endpoint}"
+
     @contextmanager
-    def _translated_errors(self, repo: str, revision: str) -> Iterator[None]:
+    def _translated_errors(self, repo: str, revision: str | None = None) -> Iterator[None]:
         """Turn huggingface_hub's errors into one line that never contains the token."""
         import httpx2
         from huggingface_hub import errors
 
-        where = f"{repo}@{revision} on {self.endpoint}"
+        where = self._where(repo, revision)
         try:
             yield
         except errors.RevisionNotFoundError as error:
@@ -274,8 +464,10 @@ class HuggingFaceHub:
                 f"{repo} has no revision {revision!r} on {self.endpoint}"
             ) from error
         except errors.RepositoryNotFoundError as error:
+            withheld = "" if self._sends_token() else " (no token is sent to it: see HF_ENDPOINT)"
             raise ModelshareError(
-                f"no model repository {repo} on {self.endpoint}, or the token may not read it"
+                f"no model repository {repo} on {self.endpoint}, or the token may not read "
+                f"it{withheld}"
             ) from error
         except errors.RemoteEntryNotFoundError as error:
             raise ModelshareError(
@@ -297,7 +489,7 @@ class HuggingFaceHub:
         """One line for an HTTP error answer from the Hub."""
         from huggingface_hub import get_token
 
-        status = getattr(getattr(error, "response", None), "status_code", None)
+        status = _status(error)
         if status == 401:
             return (
                 f"{self.endpoint} refused the token (401 Unauthorized): set HF_TOKEN to a valid "

@@ -29,8 +29,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from packaging.version import InvalidVersion, Version
-
 from modelshare.errors import ModelshareError, UsageError
 from modelshare.fsutil import atomic_directory, fsync_directory, fsync_tree, locked
 from modelshare.hubs.base import (
@@ -40,6 +38,7 @@ from modelshare.hubs.base import (
     Reference,
     ReleaseSummary,
     ReleaseVersion,
+    in_version_order,
     read_release_record,
     receive,
 )
@@ -98,10 +97,7 @@ def _ordered_versions(folder: Path) -> list[str]:
     if not _is_entry(folder, "name"):
         return []
     published = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if _is_entry(p, "version")}
-    try:
-        return sorted(published, key=Version)
-    except InvalidVersion:
-        return sorted(published, key=lambda version: (published[version], version))
+    return in_version_order(published, lambda version: (published[version], version))
 
 
 class LocalRegistry:
@@ -115,6 +111,7 @@ class LocalRegistry:
     def __init__(self, home: str | Path | None = None) -> None:
         self.home = Path(home) if home is not None else default_home()
         self.root = self.home / REGISTRY_DIR
+        self.where = f"the local registry ({self.root})"
 
     def publish(self, release_dir: str | Path) -> PublishedVersion:
         """Verify the release folder and publish it as the name and version it records.
@@ -148,17 +145,26 @@ class LocalRegistry:
             self._copy_in(source, target)
         return PublishedVersion(*reference, location=str(target), created=True)
 
-    def list_releases(self) -> list[ReleaseSummary]:
-        """Every release with at least one published version, by name.
+    def list_releases(self, name: str | None = None) -> list[ReleaseSummary]:
+        """Every release with at least one published version, by name; only ``name``'s
+        when given.
 
         Example:
-            >>> LocalRegistry().list_releases()[0].versions
+            >>> LocalRegistry().list_releases("penguin-species")[0].versions
             ('1.0.0', '1.1.0')
+
+        Raises:
+            UsageError: ``name`` breaks the naming rule.
+            ModelshareError: ``name`` has no published version.
         """
-        if not self.root.is_dir():
+        if name is not None:
+            folders = [self.root / self.resolve(name).name]
+        elif self.root.is_dir():
+            folders = sorted(self.root.iterdir())
+        else:
             return []
         summaries = []
-        for folder in sorted(self.root.iterdir()):
+        for folder in folders:
             versions = _ordered_versions(folder)
             if versions:
                 summaries.append(ReleaseSummary(folder.name, tuple(versions), versions[-1]))

@@ -25,14 +25,9 @@ from typing import Any
 from modelshare.errors import ModelshareError, UsageError
 from modelshare.fsutil import write_file_durably
 from modelshare.hubs.base import PublishedVersion, read_release_record
-from modelshare.manifest import (
-    SIGNATURE_FILES,
-    copy_verified,
-    require_verified,
-    write_manifest,
-)
-from modelshare.record import CARD_FILE
-from modelshare.signing import SIGNATURE_FILE, check_private_key, sign_release
+from modelshare.layout import CARD_FILE, SIGNATURE_FILE, SIGNATURE_FILES
+from modelshare.manifest import copy_verified, require_verified, write_manifest
+from modelshare.signing import check_private_key, sign_release
 
 FORCED_TAG = "Published with `--force`."
 _FRONT_MATTER = re.compile(r"\A---\r?\n.*?\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
@@ -160,8 +155,7 @@ def publish_release(
     changed.
 
     Example:
-        >>> hub = HuggingFaceHub()
-        >>> publish_release("rel", partial(hub.publish, repo="lab/penguins"), force=True).forced
+        >>> publish_release("rel", publisher_for("hf:lab/penguins"), force=True).forced
         ('contact',)
     """
     folder = Path(folder)
