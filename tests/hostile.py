@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelshare.manifest import MANIFEST_FILE, write_manifest
-from modelshare.record import RECORD_FILE
+from modelshare.layout import MANIFEST_FILE, RECORD_FILE
+from modelshare.manifest import write_manifest
 from tests.malicious import HAS_TORCH, SAMPLES, Payload, Sample, gif_polyglot, tar_polyglot
 
 MODEL_FILE = "model.skops"

@@ -58,7 +58,7 @@ def test_release_without_human_facts_lists_each_missing_item(tmp_path: Path, pen
     rel.training_data(penguins.X_train, penguins.y_train, name="Palmer penguins")
     rel.model(penguins.model)
     rel.evaluate(penguins.X_test, penguins.y_test, dataset="penguins-test")
-    folder = rel.save(tmp_path / "bare", quiet=True).path
+    folder = rel.save(tmp_path / "bare").path
     code, report = check_json(folder)
     assert code == 1
     missing = {i["id"]: i for i in report["items"] if i["status"] == "missing"}

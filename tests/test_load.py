@@ -27,7 +27,7 @@ def penguin_release(penguins, tmp_path_factory: pytest.TempPathFactory) -> Bundl
     rel = Release("penguin-species", license="mit")
     rel.training_data(penguins.X_train, penguins.y_train, name="Palmer penguins")
     rel.model(penguins.model)
-    return rel.save(tmp_path_factory.mktemp("rel") / "penguin-species", quiet=True)
+    return rel.save(tmp_path_factory.mktemp("rel") / "penguin-species")
 
 
 def test_a_scikit_learn_release_loads_with_its_recorded_trust_list(
@@ -45,7 +45,7 @@ def test_a_model_needing_a_type_off_the_default_list_loads_only_when_the_caller_
     rel = Release("negated", license="mit")
     rel.training_data(X, penguins.y_train, name="Palmer penguins")
     rel.model(negated.fit(X, penguins.y_train))
-    folder = rel.save(tmp_path / "negated", quiet=True).path
+    folder = rel.save(tmp_path / "negated").path
 
     assert json.loads((folder / "modelshare.json").read_text())["model"]["trusted_types"] == [
         "_operator.neg"

@@ -120,7 +120,7 @@ def test_missing_human_facts_render_as_named_placeholders(tmp_path: Path, pengui
     rel = Release("bare-penguins")
     rel.training_data(penguins.X_train, penguins.y_train, name="penguins")
     rel.model(penguins.model)
-    bundle = rel.save(tmp_path / "bare", quiet=True)
+    bundle = rel.save(tmp_path / "bare")
     text = (bundle.path / "README.md").read_text()
     for field in bundle.record.missing_facts():
         assert f"> **Missing: {field}**" in text
@@ -164,7 +164,7 @@ def test_failed_save_keeps_the_previous_release(tmp_path: Path, monkeypatch) -> 
 
     monkeypatch.setattr("modelshare.release.run_example", broken_example)
     with pytest.raises(ModelshareError, match="example failed"):
-        quickstart_release().save(target, overwrite=True, quiet=True)
+        quickstart_release().save(target, overwrite=True)
     assert (target / "modelshare.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["penguin-species"]
 

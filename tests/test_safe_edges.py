@@ -140,7 +140,7 @@ def test_quickstart_overwrite_refuses_a_folder_modelshare_did_not_write(tmp_path
     (mine / "notes.txt").write_text("mine")
     refused(run_in_process("quickstart", "--out", mine, "--overwrite"), FREE_FOLDER_HINT)
     with pytest.raises(UsageError, match=FREE_FOLDER_HINT):
-        quickstart_release().save(mine, overwrite=True, quiet=True)
+        quickstart_release().save(mine, overwrite=True)
     assert files_under(mine) == ["data", "data/train.csv", "notes.txt"]
 
 

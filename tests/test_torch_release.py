@@ -74,7 +74,7 @@ def test_a_class_defined_in_a_script_gets_an_example_that_lists_the_weights(
 
     rel = Release("script-model").training_data(torch.rand(8, 3), [0, 1] * 4, name="random")
     bundle = rel.model(ScriptModel(3), task="classification", config={"width": 3}).save(
-        tmp_path / "script-model", quiet=True
+        tmp_path / "script-model"
     )
     example = (bundle.path / "examples" / "predict.py").read_text()
     assert "ScriptModel" in example
@@ -99,7 +99,7 @@ def test_a_sequential_regressor_is_scored_and_released_with_its_weights_listed(
     rel = Release("body-mass").training_data(X[:, :3], body_mass, name="Palmer penguins")
     rel.model(net, task="regression", config={})
     rel.evaluate(X[:, :3], body_mass, dataset="penguins-train", split="train")
-    bundle = rel.save(tmp_path / "body-mass", quiet=True)
+    bundle = rel.save(tmp_path / "body-mass")
 
     assert {m.type for m in bundle.record.evaluation[0].metrics} == {
         "mae",
@@ -150,7 +150,7 @@ def penguin_release(penguin_net, penguins, tmp_path_factory: pytest.TempPathFact
         dataset="penguins-2009",
         predict=lambda x: np.array(SPECIES)[net(x).argmax(1).numpy()],
     )
-    return rel.save(tmp_path_factory.mktemp("rel") / "penguin-net", quiet=True)
+    return rel.save(tmp_path_factory.mktemp("rel") / "penguin-net")
 
 
 def test_trained_network_is_scored_like_a_scikit_learn_model(penguin_net, penguin_release) -> None:
@@ -236,7 +236,7 @@ def test_weights_written_as_a_pickle_are_refused(tmp_path: Path) -> None:
     rel = Release("pickled").training_data(torch.rand(4, 3), [0, 1, 0, 1], name="random")
     rel.model(PickledNet(), task="classification")
     with pytest.raises(ModelshareError, match="modelshare convert"):
-        rel.save(tmp_path / "pickled", quiet=True)
+        rel.save(tmp_path / "pickled")
     assert not (tmp_path / "pickled").exists()
 
 

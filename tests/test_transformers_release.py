@@ -20,8 +20,8 @@ transformers = pytest.importorskip("transformers")
 import modelshare  # noqa: E402
 from modelshare import Release  # noqa: E402
 from modelshare.bundle import Bundle  # noqa: E402
-from modelshare.evaluate.reproduce import verify_release  # noqa: E402
 from modelshare.models import adapter_for  # noqa: E402
+from modelshare.verify import verify_release  # noqa: E402
 from tests.helpers import run_cli  # noqa: E402
 
 WORDS = ["a", "the", "film", "plot", "acting", "was", "is", "good", "great", "fine"]
@@ -87,7 +87,7 @@ def bundle(classifier, tmp_path_factory: pytest.TempPathFactory) -> Bundle:
         dataset="validation reviews",
         split="validation",
     )
-    return rel.save(tmp_path_factory.mktemp("rel") / "review-sentiment", quiet=True)
+    return rel.save(tmp_path_factory.mktemp("rel") / "review-sentiment")
 
 
 def logits(model, tokenizer, texts: list[str]) -> torch.Tensor:

@@ -12,10 +12,10 @@ from huggingface_hub import ModelCard
 
 from modelshare.bundle import Bundle
 from modelshare.evaluate.claims import reproduce_claims
-from modelshare.evaluate.reproduce import requirement_differences, verify_release
 from modelshare.loading import load
 from modelshare.manifest import write_manifest
 from modelshare.penguins import PenguinExample, train_penguin_classifier
+from modelshare.verify import requirement_differences, verify_release
 from tests.helpers import assert_clean_failure, run_cli
 
 

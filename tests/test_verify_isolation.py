@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from modelshare.bundle import Bundle
-from modelshare.evaluate.reproduce import Step, verify_release
 from modelshare.isolation import Isolation, isolated_environment, network_isolation
 from modelshare.manifest import verify_folder, write_manifest
+from modelshare.verify import Step, verify_release
 from tests.helpers import run_cli
 
 EXAMPLE = Path("examples") / "predict.py"

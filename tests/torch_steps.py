@@ -33,4 +33,4 @@ def seed_release(model: nn.Module, folder: Path) -> Bundle:
     rel = Release(folder.name, license="mit", authors=["A. Researcher"])
     rel.training_data(inputs, labels, name="random inputs")
     rel.model(model, task="classification")
-    return rel.save(folder, quiet=True)
+    return rel.save(folder)

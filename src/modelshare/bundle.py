@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from modelshare.errors import ModelshareError
-from modelshare.record import RECORD_FILE, ReleaseRecord, read_record
+from modelshare.layout import RECORD_FILE
+from modelshare.record import ReleaseRecord, read_record
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Bundle:
     """A saved release: its folder and its record.
 
@@ -41,6 +42,49 @@ class Bundle:
             raise ModelshareError(f"{folder} is not a modelshare release: {RECORD_FILE} not found")
         return cls(folder, read_record(record_file))
 
+    def __repr__(self) -> str:
+        """One line: name, version, model and folder (``print(bundle)`` shows this).
+
+        Example:
+            >>> print(Bundle.open("releases/penguin-species"))
+            Bundle(name='penguin-species', version='1.0.0', model='LogisticRegression', path=...)
+        """
+        record = self.record
+        return (
+            f"Bundle(name={record.name!r}, version={record.version!r}, "
+            f"model={record.model.estimator!r}, path={str(self.path)!r})"
+        )
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: name, version, model, task, headline metrics and missing facts,
+        in a few KB (the whole card is :func:`modelshare.card.html.render_html`).
+
+        Example:
+            >>> "LogisticRegression" in Bundle.open("releases/penguin-species")._repr_html_()
+            True
+        """
+        from modelshare.card.html import summary_html
+
+        record, model, data = self.record, self.record.model, self.record.training_data
+        names: dict[str, str] = {}  # each headline metric's id and the name of its first value
+        for metric in (m for e in record.evaluation for m in e.metrics):
+            names.setdefault(metric.type, metric.name)
+        return summary_html(
+            f"{record.name} {record.version}",
+            [
+                ("Model", f"{model.estimator} ({model.framework}, {model.task})"),
+                ("Task", model.pipeline_tag or model.task),
+                ("Trained on", f"{data.name}, {data.n_samples} rows"),
+                ("Missing facts", ", ".join(record.missing_facts()) or "none"),
+                ("Folder", self.path),
+            ],
+            ["Evaluation", *names.values()],
+            [
+                [e.dataset.name, *(e.headline_metrics().get(m, "") for m in names)]
+                for e in record.evaluation
+            ],
+        )
+
     def load_model(self, trusted: Iterable[str] = ()) -> Any:
         """The release's model, loaded by :func:`modelshare.load` with all its checks;
         ``trusted`` names the skops types you grant beyond modelshare's default list (the
@@ -56,14 +100,3 @@ class Bundle:
         from modelshare.loading import load
 
         return load(self.path, trusted=trusted)
-
-    def print_audit_summary(self) -> None:
-        """Print the one-line checklist summary of this release to stderr."""
-        from rich.console import Console
-
-        from modelshare.audit.check import check_path
-        from modelshare.audit.report import summary_line
-
-        Console(stderr=True, soft_wrap=True, highlight=False).print(
-            f"checklist: {summary_line(check_path(self.path))}"
-        )

@@ -26,10 +26,9 @@ from typing import Any
 
 from modelshare.errors import ModelshareError
 from modelshare.fsutil import atomic_directory, ensure_free_target
+from modelshare.layout import CONFIG_FILE, WEIGHTS_FILE
 from modelshare.safety import safe_torch_load
 
-WEIGHTS_FILE = "model.safetensors"
-CONFIG_FILE = "config.json"
 NESTED_STATE_KEYS = ("state_dict", "model_state_dict", "model")
 """Keys under which training checkpoints commonly keep the model's state dict."""
 

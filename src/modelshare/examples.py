@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from modelshare.errors import ModelshareError
-from modelshare.record import EXAMPLE_PATH
+from modelshare.layout import EXAMPLE_PATH, SKOPS_FILE
 
 EXAMPLE_ROWS = 3
 EXAMPLE_TIMEOUT_SECONDS = 300
@@ -80,12 +80,12 @@ def example_script(
     trusted_lines = "".join(f"    {t!r},\n" for t in trusted)
     return f'''"""Load the {name} model with skops alone and predict on a few rows.
 
-Run it from anywhere: python examples/predict.py
+Run it from anywhere: python {EXAMPLE_PATH}
 """
 
 {chr(10).join(imports)}
 
-MODEL = Path(__file__).resolve().parent.parent / "model.skops"
+MODEL = Path(__file__).resolve().parent.parent / "{SKOPS_FILE}"
 # Types skops must be told to trust for this model; review them before loading.
 TRUSTED = [
 {trusted_lines}]

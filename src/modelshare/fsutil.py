@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from modelshare.errors import UsageError
+from modelshare.layout import CONFIG_FILE, MANIFEST_FILE, RECORD_FILE, WEIGHTS_FILE
 
 FREE_FOLDER_HINT = "choose an empty or new folder"
 """What every refused output folder tells the user to do instead."""
@@ -70,10 +71,6 @@ def is_modelshare_output(folder: Path) -> bool:
         >>> is_modelshare_output(Path.home())
         False
     """
-    from modelshare.convert import CONFIG_FILE, WEIGHTS_FILE
-    from modelshare.layout import RECORD_FILE
-    from modelshare.manifest import MANIFEST_FILE
-
     names = {entry.name for entry in folder.iterdir()}
     release = {RECORD_FILE, MANIFEST_FILE} <= names
     conversion = WEIGHTS_FILE in names and names <= {WEIGHTS_FILE, CONFIG_FILE}

@@ -4,6 +4,7 @@ The manifest lists every file of the release folder except itself and the signat
 beside it (:data:`SIGNATURE_FILES`). Paths are relative, use ``/`` and never leave the folder.
 A release holds regular files only: symbolic links are refused when the manifest is written
 and never followed when a folder is verified.
+Hashing reports its progress through :mod:`modelshare.progress` and prints nothing.
 
 Example:
     >>> manifest = write_manifest(Path("releases/penguin-species"))
@@ -21,12 +22,10 @@ import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from rich.console import Console
 
 from modelshare.errors import (
     IntegrityError,
@@ -35,22 +34,13 @@ from modelshare.errors import (
     first_validation_error,
 )
 from modelshare.fsutil import write_file_durably
+from modelshare.layout import MANIFEST_FILE, SIGNATURE_FILES
+from modelshare.progress import Advance, no_advance, tracked
 
-MANIFEST_FILE = "manifest.json"
-SIGNATURE_FILES = ("manifest.json.sig", "model.sig")
-"""Signature files kept beside the manifest, outside it (a signature covers the manifest)."""
 RESERVED_FILES = frozenset({MANIFEST_FILE, *SIGNATURE_FILES})
 MANIFEST_SCHEMA_VERSION = "1.0"
 CHUNK_SIZE = 1024 * 1024
 """Bytes read per call while hashing: memory stays bounded whatever the file size."""
-PROGRESS_THRESHOLD = 256 * 1000 * 1000
-"""Hashing more bytes than this shows a progress bar on an interactive stderr."""
-
-Advance = Callable[[int], None]
-
-
-def _ignore(_: int) -> None:
-    """A progress callback that shows nothing."""
 
 
 def _discard(_: memoryview) -> None:
@@ -259,7 +249,7 @@ def _copy_sink(target: Path | None) -> Iterator[Callable[[memoryview], object]]:
         os.fsync(file.fileno())
 
 
-def hash_file(path: Path, *, copy_to: Path | None = None, advance: Advance = _ignore) -> Digest:
+def hash_file(path: Path, *, copy_to: Path | None = None, advance: Advance = no_advance) -> Digest:
     """The size and sha256 of a file, read in :data:`CHUNK_SIZE` chunks into one buffer.
 
     With ``copy_to``, the bytes are also written to that new file (synced to disk) as they
@@ -282,33 +272,6 @@ def hash_file(path: Path, *, copy_to: Path | None = None, advance: Advance = _ig
             size += count
             advance(count)
     return Digest(size, digest.hexdigest())
-
-
-@contextmanager
-def _progress(total: int, description: str) -> Iterator[Advance]:
-    """A progress bar on stderr for large totals when stderr is a terminal; else nothing."""
-    console = Console(stderr=True)
-    if total < PROGRESS_THRESHOLD or not console.is_terminal:
-        yield _ignore
-        return
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
-
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as progress:
-        yield partial(progress.advance, progress.add_task(description, total=total))
 
 
 def write_manifest(folder: str | Path) -> Manifest:
@@ -334,7 +297,8 @@ def write_manifest(folder: str | Path) -> Manifest:
         reason = unsafe_path_reason(path)
         if reason:
             raise ModelshareError(f"cannot write the manifest of {folder}: {path!r} {reason}")
-    with _progress(sum(listing.regular[p] for p in paths), f"hashing {folder.name}") as advance:
+    total = sum(listing.regular[p] for p in paths)
+    with tracked(total, f"hashing {folder.name}") as advance:
         files = [
             ManifestFile(path=path, **hash_file(folder / path, advance=advance)._asdict())
             for path in paths
@@ -399,7 +363,9 @@ def unverified_files(folder: str | Path, paths: list[str]) -> list[str]:
     for path in paths:
         entry = listed.get(path)
         status = (
-            "not listed" if entry is None else _entry_status(folder, entry, listing, None, _ignore)
+            "not listed"
+            if entry is None
+            else _entry_status(folder, entry, listing, None, no_advance)
         )
         if status is not None:
             problems.append(f"{path} ({status})")
@@ -507,7 +473,7 @@ def _compare(folder: Path, manifest: Manifest, copy_to: Path | None = None) -> V
     """Compare ``folder`` with ``manifest``, hashing every listed file once; with
     ``copy_to``, copy each listed file there while hashing it."""
     listing = _list_folder(folder)
-    with _progress(manifest.total_size, f"verifying {folder.name}") as advance:
+    with tracked(manifest.total_size, f"verifying {folder.name}") as advance:
         statuses = {
             entry.path: _entry_status(folder, entry, listing, copy_to, advance)
             for entry in manifest.files

@@ -131,4 +131,4 @@ def quickstart_release() -> Release:
 
 def build_quickstart_release(out: Path = DEFAULT_OUT, *, overwrite: bool = False) -> Bundle:
     """Train the penguin classifier and save its release to ``out``."""
-    return quickstart_release().save(out, overwrite=overwrite, quiet=True)
+    return quickstart_release().save(out, overwrite=overwrite)

@@ -20,13 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from modelshare.errors import ModelshareError, first_validation_error
-from modelshare.layout import (  # noqa: F401 (the names other modules import from here)
-    CARD_FILE,
-    EXAMPLE_PATH,
-    PROFILE_FILE,
-    RECORD_FILE,
-    REQUIREMENTS_FILE,
-)
+from modelshare.layout import CONFIG_FILE, EXAMPLE_PATH, SKOPS_FILE
 
 SCHEMA_VERSION = "1.0"
 
@@ -293,7 +287,7 @@ class ModelFacts(_Model):
     hyperparameters: list[Hyperparameter] = Field(default_factory=list)
     classes: list[str] | None = None
     feature_names_in: list[str] | None = None
-    file: FileName = "model.skops"
+    file: FileName = SKOPS_FILE
     format: WeightsFormat = "skops"
     size_bytes: int = 0
     trusted_types: list[str] = Field(
@@ -305,12 +299,12 @@ class ModelFacts(_Model):
     pipeline_tag: str | None = Field(None, description="the Hub's task id")
     tags: list[str] = Field(default_factory=list, description="Hub tags for this kind of model")
     base_model: str | None = Field(None, description="Hub id of the model it was fine-tuned from")
-    config: dict[str, Any] | None = Field(None, description="config.json as written")
+    config: dict[str, Any] | None = Field(None, description=f"{CONFIG_FILE} as written")
     hub_mixin: bool = Field(
         False, description="the class uses PyTorchModelHubMixin: Class.from_pretrained loads it"
     )
     rebuildable: bool = Field(
-        False, description="PyTorch: the class built from config.json holds the saved tensors"
+        False, description=f"PyTorch: the class built from {CONFIG_FILE} holds the saved tensors"
     )
     architecture: ArchitectureFacts | None = None
     training: TrainingFacts | None = None

@@ -26,9 +26,8 @@ import pandas as pd
 
 from modelshare import __version__
 from modelshare.bundle import Bundle
-from modelshare.card.markdown import slug
 from modelshare.card.render import render_card
-from modelshare.data import as_target, check_same_length, dataset_facts
+from modelshare.data import check_same_length, dataset_facts
 from modelshare.distribution import OODChoice, ProfiledData, write_distribution
 from modelshare.environment import capture_environment, requirements_txt
 from modelshare.errors import ModelshareError, validation_as_error
@@ -39,17 +38,21 @@ from modelshare.evaluate.metrics import Scores, score_model
 from modelshare.evaluate.uncertainty import with_intervals
 from modelshare.examples import example_rows, run_example
 from modelshare.fsutil import atomic_directory, ensure_free_target
+from modelshare.layout import (
+    CARD_FILE,
+    EXAMPLE_PATH,
+    EXAMPLES_FOLDER,
+    RECORD_FILE,
+    REQUIREMENTS_FILE,
+    slug,
+)
 from modelshare.manifest import write_manifest
 from modelshare.models import CONVERT_HINT, adapter_for
 from modelshare.models.base import ModelAdapter
 from modelshare.models.training import optimizer_facts
 from modelshare.record import (
-    CARD_FILE,
-    EXAMPLE_PATH,
     HUMAN_FACT_FIELDS,
     NAME_RULE,
-    RECORD_FILE,
-    REQUIREMENTS_FILE,
     VERSION_RULE,
     Bootstrap,
     DatasetFacts,
@@ -67,6 +70,7 @@ from modelshare.record import (
 )
 from modelshare.safety import scan_file
 from modelshare.shift.ood import TPR
+from modelshare.tables import as_target
 
 
 def validate_name(name: str) -> str:
@@ -396,19 +400,24 @@ class Release:
         self.waivers[item] = reason.strip()
         return self
 
-    def save(self, path: str | Path, *, overwrite: bool = False, quiet: bool = False) -> Bundle:
-        """Write the release folder atomically and return it opened.
+    def save(self, path: str | Path, *, overwrite: bool = False) -> Bundle:
+        """Write the release folder atomically and return it opened; nothing is printed.
 
         The folder is built in a hidden sibling, the example is run in a fresh process, and
         only then is the folder renamed into place. An existing non-empty folder is refused,
         unless ``overwrite=True`` and it is a folder modelshare wrote (a release); the
         current folder, its parents, the home folder and a folder holding a data file given
-        to this release never are (:func:`modelshare.fsutil.ensure_free_target`).
+        to this release never are (:func:`modelshare.fsutil.ensure_free_target`). To audit
+        the saved release, pass its path to :func:`modelshare.audit.check.check_path`; to
+        follow the hashing of large files, save inside
+        :func:`modelshare.progress.reporting_progress`.
 
         Example:
             >>> bundle = rel.save("releases/penguin-species")
             >>> bundle.record.model.estimator
             'LogisticRegression'
+            >>> summary_line(check_path(bundle.path))
+            'required 18/18 met, recommended 8/8 met (2 partial), risks raised: 0 (0 blocking)'
 
         Raises:
             UsageError: the target may not be written or replaced.
@@ -424,10 +433,7 @@ class Release:
             raise ModelshareError("no training data: call training_data(X, y, name=...) first")
         with atomic_directory(target, overwrite=overwrite, inputs=inputs) as staging:
             record = self._write(staging)
-        bundle = Bundle(target, record)
-        if not quiet:
-            bundle.print_audit_summary()
-        return bundle
+        return Bundle(target, record)
 
     def _given(
         self, X: Any, y: Any, name: str, provenance: Provenance | None, file: str | Path | None
@@ -470,7 +476,7 @@ class Release:
             evaluations,
             self._leakage(training_frame, training_facts, evaluations),
         )
-        (staging / "examples").mkdir()
+        (staging / EXAMPLES_FOLDER).mkdir()
         rows = example_rows(self._evaluations[0].frame if self._evaluations else training_frame)
         example = adapter.example(self.name, rows, record.model, staging)
         (staging / EXAMPLE_PATH).write_text(example, encoding="utf-8")

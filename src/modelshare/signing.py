@@ -30,10 +30,9 @@ from typing import Any
 
 from modelshare.errors import ModelshareError, UsageError
 from modelshare.fsutil import write_file_durably
-from modelshare.manifest import SIGNATURE_FILES, verify_folder
+from modelshare.layout import SIGNATURE_FILE, SIGNATURE_FILES
+from modelshare.manifest import verify_folder
 
-SIGNATURE_FILE = "model.sig"
-"""Where a release's signature is kept: model-signing's default name, reserved by the manifest."""
 SUPPORTED_CURVES = ("secp256r1", "secp384r1", "secp521r1")
 KEY_HINT = (
     "create an EC P-256 key pair with `openssl ecparam -name prime256v1 -genkey -noout "

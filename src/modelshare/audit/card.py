@@ -26,6 +26,7 @@ from functools import cached_property
 
 from modelshare.audit.hub_metadata import front_matter_lines, split_lines
 from modelshare.card.placeholders import MARKER
+from modelshare.layout import CARD_FILE
 
 _PROMPT_WORDS = r"(?:insert|add|describe|provide|your)\b"
 _PROMPT = r"\[\s*" + _PROMPT_WORDS
@@ -462,7 +463,7 @@ def _is_setext(visible: str, raw: str, following: str) -> bool:
     )
 
 
-def parse_card(text: str, file: str = "README.md") -> ParsedCard:
+def parse_card(text: str, file: str = CARD_FILE) -> ParsedCard:
     """Split a model card into sections, with line numbers of the original file.
 
     Example:

@@ -41,7 +41,8 @@ from modelshare.audit.record_evidence import (
 from modelshare.audit.report import CheckReport, ItemResult, People, Problem
 from modelshare.audit.risks import RISK_IDS, assess_risks
 from modelshare.errors import UsageError
-from modelshare.record import CARD_FILE, RECORD_FILE, ReleaseRecord, read_record
+from modelshare.layout import CARD_FILE, RECORD_FILE
+from modelshare.record import ReleaseRecord, read_record
 
 
 def check_path(path: str | Path, strict: bool = False) -> CheckReport:

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Literal
 
 from modelshare.errors import ModelshareError, UsageError
+from modelshare.layout import CARD_FILE
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -387,7 +388,7 @@ def scan_files(root: Path) -> list[PiiFinding]:
 
 def _candidate_files(root: Path) -> Iterator[Path]:
     """README.md first, then the other regular files in path order, within the size limit."""
-    paths = sorted(root.rglob("*"), key=lambda path: (path != root / "README.md", path))
+    paths = sorted(root.rglob("*"), key=lambda path: (path != root / CARD_FILE, path))
     for path in paths:
         relative_parts = path.relative_to(root).parts
         if path.is_symlink() or not path.is_file() or SKIPPED_FOLDERS & set(relative_parts):

@@ -21,7 +21,8 @@ from modelshare.audit.checklist import ITEMS, ITEMS_BY_ID, Assessment
 from modelshare.audit.people import PeopleEvidence, consent_statement, detect_people
 from modelshare.audit.pii import PiiFinding
 from modelshare.audit.risks import RiskInputs
-from modelshare.record import PROFILE_FILE, PreprocessingStep, ReleaseRecord
+from modelshare.layout import PROFILE_FILE
+from modelshare.record import PreprocessingStep, ReleaseRecord
 
 FAIRNESS_WORDS = ITEMS_BY_ID["ethics.fairness"].keyword_pattern or re.compile("fairness")
 TEXT_FIELDS: dict[str, str] = {

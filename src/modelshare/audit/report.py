@@ -162,6 +162,32 @@ class CheckReport(_Model):
         """
         return self.model_dump_json(indent=2)
 
+    def _repr_html_(self) -> str:
+        """A notebook's view: the verdict and summary line, then what needs attention (items
+        missing or partial, risks raised, problems), in a few KB.
+
+        Example:
+            >>> "passed" in check_path(Path("releases/penguin-species"))._repr_html_()
+            True
+        """
+        from modelshare.card.html import summary_html
+
+        items = [
+            [item.id, "required" if item.required else "recommended", item.status, item.fix or ""]
+            for item in self.items
+            if item.status in ("missing", "partial")
+        ]
+        risks = [[r.id, f"risk ({r.level})", "raised", r.fix] for r in self.risks if r.raised]
+        problems = [
+            [f"{p.source}: {p.key}", "problem", p.severity, p.message] for p in self.problems
+        ]
+        return summary_html(
+            f"modelshare check: {'passed' if self.passed else 'failed'}",
+            [("Checked", self.path), ("Summary", summary_line(self))],
+            ["Needs attention", "Kind", "Status", "What to do"],
+            items + risks + problems,
+        )
+
 
 def summary_line(report: CheckReport) -> str:
     """One line: required and recommended items met, risks raised, problems.

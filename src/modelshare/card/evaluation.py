@@ -12,7 +12,7 @@ Example:
 from __future__ import annotations
 
 from modelshare.card.markdown import table
-from modelshare.evaluate.figures import figure_title, file_part
+from modelshare.layout import figure_title, file_part
 from modelshare.record import (
     Bootstrap,
     EvaluationResult,

@@ -1,4 +1,4 @@
-"""Small Markdown builders shared by the card sections, and the identifiers made of names.
+"""Small Markdown builders shared by the card sections.
 
 Example:
     >>> print(table(["Class", "Samples"], [["Adelie", 80]]))
@@ -9,7 +9,6 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -54,14 +53,3 @@ def human_size(size: int) -> str:
     while value >= 1024 and index < len(units) - 1:
         value, index = value / 1024, index + 1
     return f"{size} B" if index == 0 else f"{value:.1f} {units[index]}"
-
-
-def slug(text: str, fallback: str = "dataset") -> str:
-    """A Hub-style identifier made of a free-text name, ``fallback`` when nothing is left; it
-    also names files (a dataset's, a feature's).
-
-    Example:
-        >>> slug("Palmer penguins (2007–2009)"), slug("?", fallback="feature")
-        ('palmer-penguins-2007-2009', 'feature')
-    """
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or fallback

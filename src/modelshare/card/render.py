@@ -24,9 +24,10 @@ from modelshare.card.evaluation import (
     leakage_section,
     metric_table,
 )
-from modelshare.card.markdown import human_size, slug, table
+from modelshare.card.markdown import human_size, table
 from modelshare.card.network import architecture_section, configuration_section, training_section
 from modelshare.card.placeholders import fact_or_placeholder
+from modelshare.layout import slug
 from modelshare.record import DatasetFacts, EvaluationResult, ModelFacts, ReleaseRecord
 
 MODEL_INDEX_FALLBACK_TASK = "other"

@@ -11,11 +11,12 @@ from __future__ import annotations
 import sys
 from importlib import import_module
 
-from modelshare.cli.app import app, err
+from modelshare.cli.app import app, err, progress_bar
 from modelshare.errors import ModelshareError, UsageError
 from modelshare.imports import drop_release_folders_from_path
+from modelshare.progress import reporting_progress
 
-COMMAND_MODULES = ("authoring", "checking", "sharing", "converting", "distribution")
+COMMAND_MODULES = ("authoring", "viewing", "checking", "sharing", "converting", "distribution")
 """The modules that register commands on :data:`app`, in the order ``--help`` lists them."""
 
 for _module in COMMAND_MODULES:
@@ -24,10 +25,12 @@ for _module in COMMAND_MODULES:
 
 def main() -> None:
     """Entry point: run the app; user errors print one line and exit non-zero. Nothing is
-    imported from a release folder, even when ``python -m modelshare`` runs inside one."""
+    imported from a release folder, even when ``python -m modelshare`` runs inside one. Long
+    hashing passes (verify, publish, pull, release) show :func:`progress_bar`."""
     drop_release_folders_from_path()
     try:
-        app()
+        with reporting_progress(progress_bar):
+            app()
     except UsageError as error:
         err.print(f"error: {error}", markup=False)
         sys.exit(2)

@@ -1,5 +1,5 @@
-r"""What several command modules share: the Typer app, the consoles, common options and the
-signing key's password.
+r"""What several command modules share: the Typer app, the consoles, the progress bar, common
+options and the signing key's password.
 
 Whatever the consoles print, from a record, a card, a manifest, a file name or an error, they
 never send a terminal control character it held: each is printed escaped (``\x1b``,
@@ -13,7 +13,9 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,10 +24,13 @@ from rich.console import Console
 from rich.text import Text
 
 from modelshare.errors import UsageError
+from modelshare.progress import no_advance
 
 if TYPE_CHECKING:
     from rich.console import ConsoleOptions, RenderableType
     from rich.segment import Segment
+
+    from modelshare.progress import Advance
 
 TERMINAL_CONTROLS = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
@@ -105,6 +110,44 @@ app = typer.Typer(
 )
 out = SafeConsole(highlight=False, soft_wrap=True)
 err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
+
+PROGRESS_THRESHOLD = 256 * 1000 * 1000
+"""Hashing more bytes than this shows a progress bar on an interactive stderr."""
+
+
+@contextmanager
+def progress_bar(total: int, description: str) -> Iterator[Advance]:
+    """How every command shows the library's long passes (:mod:`modelshare.progress`): a bar
+    on stderr, gone when done, for more than :data:`PROGRESS_THRESHOLD` bytes on a terminal;
+    nothing otherwise.
+
+    Example:
+        >>> with reporting_progress(progress_bar):
+        ...     verify_folder(Path("releases/big-model")).ok
+        True
+    """
+    if total < PROGRESS_THRESHOLD or not err.is_terminal:
+        yield no_advance
+        return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        yield partial(progress.advance, progress.add_task(description, total=total))
+
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON document for scripts.")]
 OverwriteOption = Annotated[

@@ -18,9 +18,11 @@ from modelshare.cli.app import (
     OverwriteOption,
     TrustOption,
     app,
+    err,
     out,
 )
 from modelshare.errors import ModelshareError
+from modelshare.layout import CARD_FILE
 
 
 def print_release_summary(bundle: Any, *, edit_hint: str) -> None:
@@ -42,6 +44,15 @@ def print_release_summary(bundle: Any, *, edit_hint: str) -> None:
     if missing:
         out.print(f"  [yellow]missing human facts:[/] {', '.join(missing)}")
     out.print(f"  next: {edit_hint}")
+
+
+def print_audit_summary(release: Path) -> None:
+    """The one-line checklist summary of a saved release, on stderr: the library prints
+    nothing, so the commands that save a release audit it and say how it stands."""
+    from modelshare.audit.check import check_path
+    from modelshare.audit.report import summary_line
+
+    err.print(f"checklist: {summary_line(check_path(release))}")
 
 
 def release_summary_json(bundle: Any) -> str:
@@ -76,10 +87,10 @@ def quickstart(
         return
     print_release_summary(
         bundle,
-        edit_hint=f"read {bundle.path / 'README.md'}; the human facts are example texts "
+        edit_hint=f"read {bundle.path / CARD_FILE}; the human facts are example texts "
         "to replace with your own when you release your model",
     )
-    bundle.print_audit_summary()
+    print_audit_summary(bundle.path)
 
 
 @app.command()
@@ -126,10 +137,10 @@ def release(
 
     The model file may build only the types modelshare trusts by default and those named
     with --trust (`modelshare scan MODEL` lists what it needs)."""
-    from modelshare.data import read_table, split_target
     from modelshare.fsutil import ensure_free_target
     from modelshare.meta import ReleaseMeta, load_meta
     from modelshare.models import model_from_file
+    from modelshare.tables import read_table, split_target
 
     tests = [_parse_test_option(value) for value in test or []]
     inputs = [model, train, *(path for _, path in tests), *([meta] if meta else [])]
@@ -148,10 +159,11 @@ def release(
     rel.model(fitted)
     for name, path, X, y in evaluations:
         rel.evaluate(X, y, dataset=name, file=path)
-    bundle = rel.save(out_dir, overwrite=overwrite, quiet=as_json)
+    bundle = rel.save(out_dir, overwrite=overwrite)
     if as_json:
         typer.echo(release_summary_json(bundle))
         return
+    print_audit_summary(bundle.path)
     print_release_summary(
         bundle,
         edit_hint="fill the missing facts in modelshare.yaml and run the command again"

@@ -26,8 +26,8 @@ from modelshare.errors import UsageError
 
 if TYPE_CHECKING:
     from modelshare.evaluate.claims import ClaimsReport
-    from modelshare.evaluate.reproduce import ReleaseVerification
     from modelshare.manifest import Verification
+    from modelshare.verify import ReleaseVerification
 
 
 def print_verification(verification: Verification) -> None:
@@ -92,11 +92,11 @@ def verify(
         raise UsageError("--data and --target go together: the data and its target column")
     if dataset is not None and data is None:
         raise UsageError("--dataset names the evaluation to re-run: give --data and --target")
-    from modelshare.evaluate.reproduce import verify_release
+    from modelshare.verify import verify_release
 
     labelled = None
     if data is not None and target is not None:
-        from modelshare.data import read_table, split_target
+        from modelshare.tables import read_table, split_target
 
         labelled = split_target(read_table(data), target, data.name)
     result = verify_release(

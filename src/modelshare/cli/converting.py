@@ -87,13 +87,14 @@ def convert(
     from dataclasses import asdict
 
     from modelshare.convert import convert_checkpoint
+    from modelshare.layout import CONFIG_FILE, WEIGHTS_FILE
 
     result = convert_checkpoint(checkpoint, out_dir, config=config, overwrite=overwrite)
     if as_json:
         typer.echo(json.dumps({**asdict(result), "folder": str(result.folder)}, indent=2))
         return
     out.print(
-        f"converted {checkpoint.name} into {result.folder / 'model.safetensors'}: "
+        f"converted {checkpoint.name} into {result.folder / WEIGHTS_FILE}: "
         f"{result.tensors} tensors, {result.parameters:,} values, read back equal",
         style="green",
         markup=False,
@@ -101,8 +102,8 @@ def convert(
     for name, kept in result.shared.items():
         out.print(f"  {name} shares its storage with {kept}: stored once", markup=False)
     out.print(
-        f"  config.json from {result.config}"
+        f"  {CONFIG_FILE} from {result.config}"
         if result.config
-        else "  no config.json written: pass --config with the settings that rebuild the model",
+        else f"  no {CONFIG_FILE} written: pass --config with the settings that rebuild the model",
         markup=False,
     )

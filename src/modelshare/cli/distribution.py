@@ -183,8 +183,8 @@ def ood_command(
     as_json: JsonOption = False,
 ) -> None:
     """Score each input row: is it like the training data? Lists the rows flagged and why."""
-    from modelshare.data import read_table
     from modelshare.shift.detector import ood
+    from modelshare.tables import read_table
 
     detector = ood(reference, trusted=trust or ())
     rows = read_table(data)

@@ -1,6 +1,7 @@
 """Evaluation of a fitted model: metrics per task with bootstrap confidence intervals,
 metrics per group of people (fairlearn), leakage checks, the figures the card shows, and the
-verification of claimed metrics where a release is received.
+comparison of claimed metrics with new measurements (which :mod:`modelshare.verify` runs where
+a release is received).
 
 Example:
     >>> from modelshare.evaluate.metrics import score_model

@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from modelshare.data import as_target, check_finite, dataset_checksum
+from modelshare.data import check_finite, dataset_checksum
 from modelshare.errors import UsageError
 from modelshare.evaluate.metrics import score_model
 from modelshare.models import release_adapter
 from modelshare.record import EvaluationResult, Metric, ReleaseRecord
+from modelshare.tables import as_target
 
 SAME_ROWS_TOLERANCE = 0.001
 """Largest difference between a claim and its measurement on the same rows."""

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from modelshare.card.markdown import slug
 from modelshare.evaluate.fairness import GroupReport
 from modelshare.evaluate.metrics import Scores
 from modelshare.evaluate.plots import (
@@ -26,45 +25,23 @@ from modelshare.evaluate.plots import (
     residuals_png,
     roc_curve_png,
 )
-
-FIGURE_TITLES: dict[str, str] = {
-    "confusion_matrix": "Confusion matrix",
-    "roc_curve": "ROC curve",
-    "precision_recall": "Precision-recall curve",
-    "calibration": "Calibration curve",
-    "residuals": "Residuals",
-    "groups": "Metrics per group",
-}
-"""What each kind of figure shows, by the prefix of its file name."""
-
-
-def figure_title(path: str) -> str:
-    """What the figure at ``path`` shows, read from its file name.
-
-    Example:
-        >>> figure_title("images/roc_curve_penguins-test.png")
-        'ROC curve'
-    """
-    name = Path(path).name
-    for prefix, title in FIGURE_TITLES.items():
-        if name.startswith(prefix + "_"):
-            return title
-    return "Figure"
+from modelshare.layout import FIGURE_TITLES, figure_path
 
 
 def draw_figures(
     scores: Scores, groups: GroupReport | None, dataset: str, stem: str, folder: Path
 ) -> list[str]:
     """Draw every figure of one evaluation into ``folder/images``; return their paths
-    relative to ``folder``. ``stem`` ends each file name (a slug of the dataset name).
+    relative to ``folder``, named by :func:`modelshare.layout.figure_path` after ``stem`` (a
+    slug of the dataset name).
 
     Example:
         >>> draw_figures(scores, None, "penguins-test", "penguins-test", Path("staging"))
         ['images/confusion_matrix_penguins-test.png']
     """
     drawn = []
-    for kind, suffix, draw in _planned(scores, groups, dataset):
-        relative = f"images/{kind}_{stem}{suffix}.png"
+    for kind, feature, draw in _planned(scores, groups, dataset):
+        relative = figure_path(kind, stem, feature)
         draw(folder / relative)
         drawn.append(relative)
     return drawn
@@ -76,37 +53,36 @@ Draw = Callable[[Path], Path]
 
 def _planned(
     scores: Scores, groups: GroupReport | None, dataset: str
-) -> list[tuple[str, str, Draw]]:
-    """``(kind, file-name suffix, draw)`` of each figure one evaluation gets."""
+) -> list[tuple[str, str | None, Draw]]:
+    """``(kind, sensitive feature of a per-group chart, draw)`` of each figure one evaluation
+    gets."""
 
     def titled(kind: str) -> str:
         return f"{FIGURE_TITLES[kind]}: {dataset}"
 
-    plans: list[tuple[str, str, Draw]] = []
+    plans: list[tuple[str, Draw]] = []
     if scores.confusion_matrix is not None:
         matrix, labels = scores.confusion_matrix, scores.labels or []
-        plans.append(("confusion_matrix", "", partial(confusion_matrix_png, matrix, labels)))
+        plans.append(("confusion_matrix", partial(confusion_matrix_png, matrix, labels)))
     predictions = scores.predictions
     if predictions.kind == "regression":
-        plans.append(
-            ("residuals", "", partial(residuals_png, predictions.y_true, predictions.y_pred))
-        )
+        plans.append(("residuals", partial(residuals_png, predictions.y_true, predictions.y_pred)))
     if predictions.kind == "binary" and predictions.has_model_classes:
         truth = predictions.y_true == predictions.positive
         positive = predictions.positive_scores()
         if positive is not None:
-            plans.append(("roc_curve", "", partial(roc_curve_png, truth, positive)))
-            plans.append(("precision_recall", "", partial(precision_recall_png, truth, positive)))
+            plans.append(("roc_curve", partial(roc_curve_png, truth, positive)))
+            plans.append(("precision_recall", partial(precision_recall_png, truth, positive)))
         if predictions.probabilities is not None:
             probabilities = predictions.probabilities[:, 1]
-            plans.append(("calibration", "", partial(calibration_png, truth, probabilities)))
-    plans = [(kind, suffix, partial(draw, title=titled(kind))) for kind, suffix, draw in plans]
+            plans.append(("calibration", partial(calibration_png, truth, probabilities)))
+    planned: list[tuple[str, str | None, Draw]] = [
+        (kind, None, partial(draw, title=titled(kind))) for kind, draw in plans
+    ]
     for feature, values in _by_feature(groups).items():
         title = f"{FIGURE_TITLES['groups']}: {dataset}, by {feature}"
-        plans.append(
-            ("groups", "_" + file_part(feature), partial(group_metrics_png, values, title=title))
-        )
-    return plans
+        planned.append(("groups", feature, partial(group_metrics_png, values, title=title)))
+    return planned
 
 
 def _by_feature(groups: GroupReport | None) -> dict[str, dict[str, dict[str, float | None]]]:
@@ -115,13 +91,3 @@ def _by_feature(groups: GroupReport | None) -> dict[str, dict[str, dict[str, flo
     for row in groups.group_metrics if groups else []:
         values.setdefault(row.feature, {}).setdefault(row.metric, {})[row.group] = row.value
     return values
-
-
-def file_part(text: str) -> str:
-    """Text made safe for a file name.
-
-    Example:
-        >>> file_part("Sex (reported)")
-        'sex-reported'
-    """
-    return slug(text, fallback="feature")

@@ -31,13 +31,11 @@ from safetensors import safe_open
 from torch import nn
 
 from modelshare.errors import ModelshareError
+from modelshare.layout import CONFIG_FILE, WEIGHTS_FILE
 from modelshare.models.base import ModelAdapter, Outputs, Task
 from modelshare.models.predictors import predictor_for
 from modelshare.preprocessing import json_safe
 from modelshare.record import ArchitectureFacts, BlockFacts, Hyperparameter, ModelFacts
-
-WEIGHTS_FILE = "model.safetensors"
-CONFIG_FILE = "config.json"
 
 DROPOUT_LAYERS = (
     nn.Dropout,

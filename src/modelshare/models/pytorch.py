@@ -38,10 +38,9 @@ from torch import nn
 
 from modelshare.data import as_frame
 from modelshare.errors import ModelshareError
+from modelshare.layout import CONFIG_FILE, EXPECTED_PATH, WEIGHTS_FILE
 from modelshare.models.base import TABULAR_PIPELINE_TAGS, check_task
 from modelshare.models.networks import (
-    CONFIG_FILE,
-    WEIGHTS_FILE,
     NetworkAdapter,
     as_numpy,
     config_hyperparameters,
@@ -55,7 +54,7 @@ from modelshare.models.networks import (
     summarize,
 )
 from modelshare.models.predictors import default_classes
-from modelshare.models.scripts import EXPECTED_FILE, pytorch_example
+from modelshare.models.scripts import pytorch_example
 from modelshare.preprocessing import qualified_name
 from modelshare.record import ModelFacts
 from modelshare.safety import safe_torch_load
@@ -195,7 +194,7 @@ class PyTorchAdapter(NetworkAdapter):
             returned = self.model(inputs)
         save_file(
             {"inputs": inputs.cpu().contiguous(), "outputs": first_tensor(returned).cpu()},
-            str(folder / "examples" / EXPECTED_FILE),
+            str(folder / EXPECTED_PATH),
         )
         cls = type(self.model)
         class_path = self._class_path()
@@ -248,7 +247,7 @@ class PyTorchAdapter(NetworkAdapter):
                 if not (Path(scratch) / name).is_file():
                     raise ModelshareError(
                         f"{type(self.model).__name__}.save_pretrained wrote no {name}; a release "
-                        "needs both model.safetensors and config.json"
+                        f"needs both {WEIGHTS_FILE} and {CONFIG_FILE}"
                     )
                 os.replace(Path(scratch) / name, folder / name)
 
@@ -285,7 +284,7 @@ def load_network(
     except (TypeError, KeyError, RuntimeError) as error:
         reason = " ".join(str(error).split())[:REASON_CHARS] or type(error).__name__
         raise ModelshareError(
-            f"{cls.__name__} built from config.json does not hold the saved weights ({reason}); "
+            f"{cls.__name__} built from {CONFIG_FILE} does not hold the saved weights ({reason}); "
             "pass the model_class the release was made with"
         ) from None
     return model.eval()

@@ -10,20 +10,28 @@ Example:
 
 from __future__ import annotations
 
-EXPECTED_FILE = "expected.safetensors"
+from modelshare.layout import (
+    CONFIG_FILE,
+    EXAMPLE_PATH,
+    EXPECTED_PATH,
+    REQUIREMENTS_FILE,
+    WEIGHTS_FILE,
+)
+
 TOLERANCE = "rtol=1e-4, atol=1e-5"
 """How close the outputs must be to the recorded ones (same model, another process)."""
 
-HEADER = '''"""{summary}
+HEADER = f'''"""{{summary}}
 
-{needs}Run it from anywhere: python examples/predict.py
+{{needs}}Run it from anywhere: python {EXAMPLE_PATH}
 """
 '''
 RELEASE_PATH = "RELEASE = Path(__file__).resolve().parent.parent"
+READ_CONFIG = f'config = json.loads((RELEASE / "{CONFIG_FILE}").read_text())'
 RECORDED = (
     "# Outputs recorded when the release was saved: a difference means the weights or the\n"
     "# environment are not the ones the release was made with.\n"
-    f'recorded = load_file(RELEASE / "examples" / "{EXPECTED_FILE}")'
+    f'recorded = load_file(RELEASE / "{EXPECTED_PATH}")'
 )
 
 
@@ -59,14 +67,14 @@ def pytorch_example(
     else:
         imports = ["import torch", "from safetensors.torch import load_file, load_model", ""]
         loading = (
-            'config = json.loads((RELEASE / "config.json").read_text())\n'
+            f"{READ_CONFIG}\n"
             f"model = {cls}({construct})\n"
-            'load_model(model, RELEASE / "model.safetensors")'
+            f'load_model(model, RELEASE / "{WEIGHTS_FILE}")'
         )
     first = "" if returns_tensor else "[0]"
     header = HEADER.format(
         summary=f"Load the {name} model with its own class and check its outputs.",
-        needs=f"Needs `{module}` (which defines {cls}) and the packages in requirements.txt.\n",
+        needs=f"Needs `{module}` (which defines {cls}) and the packages in {REQUIREMENTS_FILE}.\n",
     )
     stdlib = ["import json"] if not hub_mixin else []
     return "\n".join(
@@ -111,7 +119,7 @@ def transformers_example(
     )
     header = HEADER.format(
         summary=f"Load the {name} model and tokenizer with transformers alone and check them.",
-        needs="Needs the packages in requirements.txt.\n",
+        needs=f"Needs the packages in {REQUIREMENTS_FILE}.\n",
     )
     return "\n".join(
         [
@@ -148,9 +156,9 @@ def _tensor_listing(name: str, class_name: str, tensor_shapes: dict[str, list[in
         summary=f"Inspect the {name} weights and configuration with safetensors alone.",
         needs=(
             f"The model class is `{class_name}`.\n"
-            "It cannot be imported from a package and rebuilt from config.json alone: to run\n"
+            f"It cannot be imported from a package and rebuilt from {CONFIG_FILE} alone: to run\n"
             "the model, build the network as in training and load the weights with\n"
-            '`safetensors.torch.load_model(model, "model.safetensors")`.\n\n'
+            f'`safetensors.torch.load_model(model, "{WEIGHTS_FILE}")`.\n\n'
         ),
     )
     shapes = "".join(f"    {key!r}: {value!r},\n" for key, value in tensor_shapes.items())
@@ -164,8 +172,8 @@ def _tensor_listing(name: str, class_name: str, tensor_shapes: dict[str, list[in
             "",
             RELEASE_PATH,
             "",
-            'config = json.loads((RELEASE / "config.json").read_text())',
-            'weights = load_file(RELEASE / "model.safetensors")',
+            READ_CONFIG,
+            f'weights = load_file(RELEASE / "{WEIGHTS_FILE}")',
             'print("config:", config)',
             "for key, tensor in weights.items():",
             "    print(key, tuple(tensor.shape), tensor.dtype)",

@@ -32,6 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 from modelshare.data import as_frame
 from modelshare.errors import ModelshareError, UnsafeContentError
 from modelshare.examples import example_script
+from modelshare.layout import SKOPS_FILE
 from modelshare.models.base import TABULAR_PIPELINE_TAGS, ModelAdapter, Task
 from modelshare.preprocessing import constructor_params, describe_preprocessing, qualified_name
 from modelshare.record import ModelFacts
@@ -48,10 +49,8 @@ ALWAYS_REQUIRED = frozenset({"sklearn", "numpy", "scipy", "skops"})
 FITTED_PARTS = ("transformers_", "estimators_", "estimator_", "best_estimator_", "final_estimator_")
 """Public fitted attributes that hold the estimators a meta-estimator fitted."""
 
-SKOPS_HINT = "save the model with skops: skops.io.dump(model, 'model.skops')"
+SKOPS_HINT = f"save the model with skops: skops.io.dump(model, '{SKOPS_FILE}')"
 ZIP_MAGIC = b"PK\x03\x04"
-
-MODEL_FILE = "model.skops"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,7 +309,7 @@ class SklearnAdapter(ModelAdapter):
         return random_seeds(self.model)
 
     def save(self, folder: Path) -> ModelFacts:
-        path = folder / MODEL_FILE
+        path = folder / SKOPS_FILE
         trusted = save_model(self.model, path)
         return self.describe().model_copy(
             update={"size_bytes": path.stat().st_size, "trusted_types": trusted}

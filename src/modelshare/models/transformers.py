@@ -28,16 +28,16 @@ import transformers
 from safetensors.torch import save_file
 
 from modelshare.errors import ModelshareError
+from modelshare.layout import EXPECTED_PATH, WEIGHTS_FILE
 from modelshare.models.base import Task, check_task
 from modelshare.models.networks import (
-    WEIGHTS_FILE,
     NetworkAdapter,
     config_hyperparameters,
     outline,
     run_in_batches,
     summarize,
 )
-from modelshare.models.scripts import EXPECTED_FILE, transformers_example
+from modelshare.models.scripts import transformers_example
 from modelshare.preprocessing import qualified_name
 from modelshare.record import Hyperparameter, ModelFacts, PreprocessingStep
 from modelshare.safety import safe_torch_load
@@ -216,7 +216,7 @@ class TransformersAdapter(NetworkAdapter):
         """Run the model on the texts of ``rows`` and record its first output."""
         texts = self.inputs(rows)
         outputs = run_in_batches(self.model, texts, self.forward)
-        save_file({"outputs": outputs.contiguous()}, str(folder / "examples" / EXPECTED_FILE))
+        save_file({"outputs": outputs.contiguous()}, str(folder / EXPECTED_PATH))
         return transformers_example(
             name,
             auto_class=self.auto_class,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from modelshare.errors import ModelshareError, UnsafeContentError
+from modelshare.layout import SKOPS_FILE
 from modelshare.safety.report import FileScan, ScanReport
 from modelshare.safety.scan import scan_file, scan_path
 from modelshare.safety.trust import trust_refusal
@@ -28,7 +29,7 @@ TORCH_FORMATS = frozenset({"pytorch", "pytorch legacy"})
 """The formats ``torch.load`` reads."""
 
 CONVERT_HINT = "convert PyTorch checkpoints to safetensors with `modelshare convert`"
-SKOPS_HINT = "save scikit-learn models with skops: skops.io.dump(model, 'model.skops')"
+SKOPS_HINT = f"save scikit-learn models with skops: skops.io.dump(model, '{SKOPS_FILE}')"
 OTHER_HINT = "ask its publisher for safetensors or skops files"
 TORCH_REASON = "WeightsUnpickler error:"
 """Where torch's refusal message says what it refused."""

@@ -1,5 +1,6 @@
 """Verify a release where it is received: integrity, loading, the example, the environment and,
-with data, the claimed metrics (``modelshare verify``).
+with data, the claimed metrics (``modelshare verify``). This is the receiving side; what it
+measures again is compared with the claims by :mod:`modelshare.evaluate.claims`.
 
 In order: every file is checked against ``manifest.json`` (and, with a public key, against the
 signature) before anything is read; the model is loaded with :func:`modelshare.load`, which
@@ -29,8 +30,8 @@ from modelshare.errors import ModelshareError
 from modelshare.examples import EXAMPLE_TIMEOUT_SECONDS
 from modelshare.imports import imports_outside
 from modelshare.isolation import IsolatedExample, Isolation, start_isolated_example
+from modelshare.layout import EXAMPLE_PATH, REQUIREMENTS_FILE
 from modelshare.manifest import Verification, require_manifest, verify_folder
-from modelshare.record import EXAMPLE_PATH, REQUIREMENTS_FILE
 
 if TYPE_CHECKING:
     from modelshare.bundle import Bundle
