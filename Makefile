@@ -27,7 +27,7 @@ quickstart: install
 
 test: install
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --durations=15
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -227,14 +227,14 @@ def read_data(folder: Path, *names: str) -> tuple[pd.DataFrame, ...]:
 
 
 def task_profile_modelshare(folder: Path, runs: int) -> dict[str, Any]:
-    from modelshare.profile import build_profile
+    from modelshare.profiling import build_profile
 
     start = resident()
     return timed_on(build_profile, read_data(folder, "reference"), runs, start)
 
 
 def task_profile_modelshare_parquet(folder: Path, runs: int) -> dict[str, Any]:
-    from modelshare.profile import build_profile, profile_file
+    from modelshare.profiling import build_profile, profile_file
 
     start = resident()
     small = generate(WARM_UP_ROWS, 0, shifted=False, strings=True)
@@ -272,7 +272,7 @@ def task_profile_whylogs(folder: Path, runs: int) -> dict[str, Any]:
 
 
 def task_drift_modelshare(folder: Path, runs: int) -> dict[str, Any]:
-    from modelshare.profile import DataProfile
+    from modelshare.profiling import DataProfile
     from modelshare.shift import drift
 
     start = resident()
@@ -310,7 +310,7 @@ def task_drift_evidently(folder: Path, runs: int) -> dict[str, Any]:
 
 def task_ood_modelshare(folder: Path, runs: int) -> dict[str, Any]:
     import modelshare
-    from modelshare.profile import DataProfile
+    from modelshare.profiling import DataProfile
 
     start = resident()
     detector = modelshare.ood(DataProfile.load(folder / "reference_profile.json"))
@@ -376,7 +376,7 @@ def run_task(name: str, folder: Path, runs: int, peers: Path) -> dict[str, Any] 
 
 def correctness(rows: int, seeds: int) -> dict[str, Any]:
     """Detection and false-alarm rates of ``drift`` over ``seeds`` reference/new pairs."""
-    from modelshare.profile import build_profile
+    from modelshare.profiling import build_profile
     from modelshare.shift import drift
 
     flagged: dict[str, list[bool]] = {}
@@ -422,7 +422,7 @@ def effect_sizes() -> dict[str, float]:
 
 def speed(rows: int, runs: int, peers: Path, tasks: list[str]) -> dict[str, Any]:
     """The timed ``tasks`` on ``rows`` rows, in the order profile, drift, OOD scores."""
-    from modelshare.profile import profile_file
+    from modelshare.profiling import profile_file
 
     with tempfile.TemporaryDirectory(prefix="profile-drift-") as tmp:
         folder = Path(tmp)

@@ -207,8 +207,8 @@ def test_the_card_command_writes_the_page(quickstart_bundle, tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("release", "out", "message"),
     [
-        ("nowhere", "card.html", "no such release folder"),
-        ("release/README.md", "card.html", "no such release folder"),
+        ("nowhere", "card.html", "is not a modelshare release: no such folder"),
+        ("release/README.md", "card.html", "is not a modelshare release: not a folder"),
         ("card-only", "card.html", "modelshare.json not found"),
         ("release", "release/card.html", "inside the release folder"),
         ("release", "missing/card.html", "no such folder"),

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from huggingface_hub import ModelCard, ModelCardData
 
-from modelshare import Release
 from modelshare.bundle import Bundle
-from tests.helpers import assert_clean_failure, run_cli
+from tests.helpers import assert_clean_failure, run_in_process
 
 HUMAN_ITEMS = {
     "license",
@@ -31,7 +30,7 @@ def quickstart_dir(quickstart_bundle: Bundle) -> Path:
 
 
 def check_json(*args: str | Path) -> tuple[int, dict]:
-    result = run_cli("check", *args, "--json")
+    result = run_in_process("check", *args, "--json")
     assert "Traceback" not in result.stderr
     return result.returncode, json.loads(result.stdout)
 
@@ -47,19 +46,16 @@ def test_quickstart_release_passes_with_no_risk(quickstart_dir: Path) -> None:
 
 
 def test_quickstart_release_table_output(quickstart_dir: Path) -> None:
-    result = run_cli("check", quickstart_dir)
+    result = run_in_process("check", quickstart_dir)
     assert result.returncode == 0, result.stdout
     assert "uses.out_of_scope" in result.stdout
     assert "required 18/18 met" in result.stdout
 
 
-def test_release_without_human_facts_lists_each_missing_item(tmp_path: Path, penguins) -> None:
-    rel = Release("penguin-species")
-    rel.training_data(penguins.X_train, penguins.y_train, name="Palmer penguins")
-    rel.model(penguins.model)
-    rel.evaluate(penguins.X_test, penguins.y_test, dataset="penguins-test")
-    folder = rel.save(tmp_path / "bare").path
-    code, report = check_json(folder)
+def test_release_without_human_facts_lists_each_missing_item(
+    undocumented_bundle: Bundle,
+) -> None:
+    code, report = check_json(undocumented_bundle.path)
     assert code == 1
     missing = {i["id"]: i for i in report["items"] if i["status"] == "missing"}
     assert set(missing) >= HUMAN_ITEMS
@@ -75,7 +71,7 @@ def test_planted_personal_data_is_reported_masked(quickstart_dir: Path, tmp_path
     lines = example.read_text().splitlines()
     lines.insert(3, "# Questions: jane.doe@univ-lab.org or +44 20 7946 0321")
     example.write_text("\n".join(lines) + "\n")
-    result = run_cli("check", folder, "--json")
+    result = run_in_process("check", folder, "--json")
     assert result.returncode == 1
     assert "jane.doe@univ-lab.org" not in result.stdout
     assert "7946 0321" not in result.stdout
@@ -100,11 +96,11 @@ def test_hub_default_template_has_every_content_item_missing(tmp_path: Path) -> 
 def test_several_paths_exit_with_the_worst_code(quickstart_dir: Path, tmp_path: Path) -> None:
     bare = tmp_path / "README.md"
     bare.write_text("# A model\n\nIt predicts things.\n")
-    assert run_cli("check", quickstart_dir).returncode == 0
-    assert run_cli("check", quickstart_dir, bare).returncode == 1
+    assert run_in_process("check", quickstart_dir).returncode == 0
+    assert run_in_process("check", quickstart_dir, bare).returncode == 1
 
 
 def test_unusable_input_exits_2_with_one_line(tmp_path: Path) -> None:
-    result = run_cli("check", tmp_path / "nowhere")
+    result = run_in_process("check", tmp_path / "nowhere")
     assert_clean_failure(result, "nowhere")
     assert result.returncode == 2

@@ -11,7 +11,7 @@ import pytest
 
 from modelshare.audit.check import check_path
 from modelshare.audit.report import CheckReport
-from modelshare.errors import UsageError
+from modelshare.errors import InvalidInputError
 from modelshare.record import ReleaseRecord
 
 CONTACT = "pump-models@plant-analytics.org"
@@ -308,5 +308,7 @@ def test_an_invalid_record_is_unusable_input(tmp_path: Path) -> None:
     data = json.loads((folder / "modelshare.json").read_text())
     data["describe"]["favourite_colour"] = "blue"
     (folder / "modelshare.json").write_text(json.dumps(data))
-    with pytest.raises(UsageError, match=r"not a valid release record: describe\.favourite_colour"):
+    with pytest.raises(
+        InvalidInputError, match=r"not a valid release record: describe\.favourite_colour"
+    ):
         check_path(folder)

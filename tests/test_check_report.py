@@ -17,7 +17,7 @@ from modelshare.audit.check import audit_card, check_path
 from modelshare.audit.checklist import ITEMS, STATUSES, Topic
 from modelshare.audit.report import CheckReport, render_report, summary_line
 from modelshare.audit.risks import RISKS
-from modelshare.errors import UsageError
+from modelshare.errors import InvalidInputError, NotAReleaseError
 
 DOCS = Path(__file__).parent.parent / "docs"
 CARDS = Path(__file__).parent / "cards"
@@ -142,16 +142,26 @@ def test_the_checklist_doc_lists_every_topic() -> None:
 
 
 @pytest.mark.parametrize(
-    ("make", "message"),
+    ("make", "message", "kind"),
     [
-        (lambda tmp: tmp / "nowhere.md", "no such file or folder"),
-        (lambda tmp: tmp, "holds no README.md"),
-        (lambda tmp: _write(tmp / "model.skops", b"PK\x03\x04\x00\x00binary"), "binary file"),
-        (lambda tmp: _write(tmp / "card.md", "# Modèle\n".encode("latin-1")), "not UTF-8"),
+        (lambda tmp: tmp / "nowhere.md", "no such file or folder", InvalidInputError),
+        (lambda tmp: tmp, "is not a modelshare release", NotAReleaseError),
+        (
+            lambda tmp: _write(tmp / "model.skops", b"PK\x03\x04\x00\x00binary"),
+            "binary file",
+            InvalidInputError,
+        ),
+        (
+            lambda tmp: _write(tmp / "card.md", "# Modèle\n".encode("latin-1")),
+            "not UTF-8",
+            InvalidInputError,
+        ),
     ],
 )
-def test_unusable_input_is_one_line_usage_error(tmp_path: Path, make, message: str) -> None:
-    with pytest.raises(UsageError) as error:
+def test_unusable_input_is_one_line_error(
+    tmp_path: Path, make, message: str, kind: type[Exception]
+) -> None:
+    with pytest.raises(kind) as error:
         check_path(make(tmp_path))
     assert message in str(error.value)
     assert "\n" not in str(error.value)

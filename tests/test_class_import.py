@@ -4,6 +4,9 @@ Python would find a package there first (the folder is the current one, or on th
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
 import json
 import os
 import shutil
@@ -65,14 +68,10 @@ LAYOUTS = {
 
 
 @pytest.fixture(scope="module")
-def mixin_release(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
-    """A release of the seed's mixin model, made as tests/test_load.py makes it."""
-    from tests.seed.hub_model import MyModel
-    from tests.torch_steps import SEED_CONFIG, seed_release
-
-    model = MyModel(config=SEED_CONFIG)
-    folder = tmp_path_factory.mktemp("rel") / "my-awesome-model"
-    return seed_release(model, folder).path, model
+def mixin_release(seed_mixin_release: tuple[Bundle, object]) -> tuple[Path, object]:
+    """The release of the seed's mixin model (saved once per session) and the model."""
+    bundle, model = seed_mixin_release
+    return bundle.path, model
 
 
 def hijacked_copy(release: Path, tmp_path: Path, layout: str, marker: Path) -> Path:
@@ -91,16 +90,34 @@ def hijacked_copy(release: Path, tmp_path: Path, layout: str, marker: Path) -> P
 
 
 def run_python(
-    code: str, *args: str, cwd: Path, env: dict[str, str] | None = None
+    code: str, *args: str, cwd: Path, pythonpath: tuple[str, ...] = ()
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    """``python -c CODE ARGS`` run from ``cwd``, in this process, with ``sys.path`` as Python
+    sets it up: the current folder first (``""``), then the ``pythonpath`` entries. The path,
+    the arguments and the current folder are put back afterwards, and whatever was imported
+    from the attacker's ``evilpkg`` is forgotten; exiting with a message prints it on stderr
+    and exits 1, as Python does."""
+    path, argv, folder = list(sys.path), sys.argv, os.getcwd()
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code_ = 0
+    try:
+        os.chdir(cwd)
+        sys.path[:0] = ["", *pythonpath]
+        sys.argv = ["-c", *args]
+        importlib.invalidate_caches()
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            exec(compile(textwrap.dedent(code), "<string>", "exec"), {"__name__": "__main__"})
+    except SystemExit as exit_:
+        code_ = 1 if isinstance(exit_.code, str) else exit_.code or 0
+        if isinstance(exit_.code, str):
+            stderr.write(f"{exit_.code}\n")
+    finally:
+        os.chdir(folder)
+        sys.path[:], sys.argv = path, argv
+        for name in [name for name in sys.modules if name.split(".")[0] == "evilpkg"]:
+            del sys.modules[name]
+    return subprocess.CompletedProcess(
+        ["-c", code, *args], code_, stdout.getvalue(), stderr.getvalue()
     )
 
 
@@ -135,6 +152,7 @@ def test_loading_from_inside_the_release_never_imports_its_packages(
     assert_clean_failure(result, "evilpkg", refusal)
 
 
+@pytest.mark.e2e  # `python -m modelshare` puts the current folder, the release, on sys.path
 def test_verify_from_inside_the_release_never_imports_its_packages(
     mixin_release, tmp_path: Path
 ) -> None:
@@ -159,9 +177,7 @@ def test_a_package_reached_through_a_link_into_the_release_is_refused(
     elsewhere = tmp_path / "work"
     elsewhere.mkdir()
 
-    paths = [str(link), *filter(None, [os.environ.get("PYTHONPATH")])]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-    result = run_python(LOAD_HERE, str(folder), cwd=elsewhere, env=env)
+    result = run_python(LOAD_HERE, str(folder), cwd=elsewhere, pythonpath=(str(link),))
 
     assert not marker.exists(), marker.read_text()
     assert_clean_failure(result, "evilpkg", NOT_FROM_THE_RELEASE)

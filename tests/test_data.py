@@ -18,7 +18,7 @@ from modelshare.data import (
     dataset_facts,
     file_sha256,
 )
-from modelshare.errors import ModelshareError, UsageError
+from modelshare.errors import InvalidInputError, ModelshareError
 from modelshare.penguins import PenguinExample, load_penguins
 from modelshare.record import DatasetFacts, Provenance
 from modelshare.tables import as_frame, as_target, feature_kind, read_table, split_target
@@ -384,7 +384,7 @@ def test_csv_index_column_is_not_guessed(tmp_path: Path) -> None:
     path = tmp_path / "trailing-commas.csv"
     path.write_text("species,island\nAdelie,Torgersen,\nGentoo,Biscoe,\n")
 
-    with pytest.raises(UsageError) as caught:  # neither an index nor a shifted column
+    with pytest.raises(InvalidInputError) as caught:  # neither an index nor a shifted column
         read_table(path)
 
     assert "Expected 2 columns, got 3" in str(caught.value)

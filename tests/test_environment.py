@@ -296,6 +296,7 @@ def test_capture_records_this_interpreter_and_machine(repo: Path) -> None:
     assert Environment.model_validate_json(env.model_dump_json()) == env
 
 
+@pytest.mark.e2e  # what a new process imports
 def test_importing_the_module_loads_no_data_or_ml_libraries() -> None:
     probe = (
         "import sys, modelshare.environment; "

@@ -39,12 +39,12 @@ import pytest
 import modelshare
 from modelshare.bundle import Bundle
 from modelshare.distribution import OODChoice, ProfiledData, write_distribution
-from modelshare.errors import ModelshareError, UsageError
+from modelshare.errors import InvalidInputError, ModelshareError, exit_code_for
 from modelshare.layout import MANIFEST_FILE
 from modelshare.manifest import write_manifest
 from modelshare.penguins import PenguinExample
-from modelshare.profile import DataProfile, build_profile, render_distribution_section
-from modelshare.profile.state import MAX_JOINT_FEATURES
+from modelshare.profiling import DataProfile, build_profile, render_distribution_section
+from modelshare.profiling.state import MAX_JOINT_FEATURES
 from modelshare.shift.ood import OODScorer
 from modelshare.tables import as_frame, open_source, read_table, split_target
 from tests.helpers import run_in_process
@@ -142,13 +142,11 @@ def assert_clean(problems: list[str | None]) -> None:
 
 def api(call: Callable[[], object]) -> Result:
     """A Python API call as a finished command: a ModelshareError is its one-line refusal
-    (exit 2 for a UsageError, as the CLI does), anything else a traceback."""
+    (with the exit code of its class, as the CLI does), anything else a traceback."""
     try:
         call()
-    except UsageError as error:
-        return subprocess.CompletedProcess([], 2, "", f"error: {error}\n")
     except ModelshareError as error:
-        return subprocess.CompletedProcess([], 1, "", f"error: {error}\n")
+        return subprocess.CompletedProcess([], exit_code_for(error), "", f"error: {error}\n")
     except Exception:
         return subprocess.CompletedProcess([], 1, "", traceback.format_exc())
     return subprocess.CompletedProcess([], 0, "", "")
@@ -958,9 +956,9 @@ def test_every_reader_refuses_the_same_column_names(
     )
     path = tmp_path / f"table{suffix}"
     (pv.write_csv if suffix == ".csv" else pq.write_table)(table, path)
-    with pytest.raises(UsageError) as by_pandas:
+    with pytest.raises(InvalidInputError) as by_pandas:
         read_table(path)
-    with pytest.raises(UsageError) as by_arrow:
+    with pytest.raises(InvalidInputError) as by_arrow:
         open_source(path)
     assert str(by_pandas.value) == str(by_arrow.value)
     assert len(str(by_pandas.value).splitlines()) == 1
@@ -1024,6 +1022,6 @@ def test_a_damaged_profile_is_refused_in_one_line(
 ) -> None:
     document = json.loads((quickstart_bundle.path / "data_profile.json").read_text())
     damage(document)
-    with pytest.raises(UsageError, match="is not a modelshare data profile") as refused:
+    with pytest.raises(InvalidInputError, match="is not a modelshare data profile") as refused:
         DataProfile.from_json(json.dumps(document))
     assert len(str(refused.value).splitlines()) == 1

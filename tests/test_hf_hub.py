@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from modelshare.bundle import Bundle
-from tests.helpers import assert_clean_failure, run_cli
+from tests.helpers import assert_clean_failure, run_in_process
 from tests.test_server import Server, free_port, running_server
 
 NAME = "penguin-species"
@@ -56,7 +56,7 @@ def test_publish_to_the_hub_then_pull_it_back(
 ) -> None:
     outputs: list[subprocess.CompletedProcess[str]] = []
 
-    published = run_cli("publish", release, "--to", "hf:lab/penguins", "--json")
+    published = run_in_process("publish", release, "--to", "hf:lab/penguins", "--json")
     outputs.append(published)
     assert published.returncode == 0, published.stderr
     assert json.loads(published.stdout) == {
@@ -67,19 +67,19 @@ def test_publish_to_the_hub_then_pull_it_back(
         "forced": [],
         "signed": False,
     }
-    again = run_cli("publish", release, "--to", "hf", "--repo", "lab/penguins")  # deprecated
+    again = run_in_process("publish", release, "--to", "hf", "--repo", "lab/penguins")  # deprecated
     outputs.append(again)
     assert "already published with identical content" in again.stdout
     assert "--to hf --repo is deprecated: use --to hf:lab/penguins" in again.stderr
 
-    at_version = run_cli("pull", "hf:lab/penguins@1.0.0", "--to", tmp_path / "at-version")
-    latest = run_cli("pull", "hf:lab/penguins", cwd=tmp_path)
+    at_version = run_in_process("pull", "hf:lab/penguins@1.0.0", "--to", tmp_path / "at-version")
+    latest = run_in_process("pull", "hf:lab/penguins", cwd=tmp_path)
     outputs += [at_version, latest]
     assert at_version.returncode == 0, at_version.stderr
     assert "pulled lab/penguins@main into penguin-species-1.0.0" in latest.stdout
     for pulled in [tmp_path / "at-version", tmp_path / f"{NAME}-1.0.0"]:
         assert files_of(pulled) == files_of(release)
-        assert run_cli("verify", pulled).returncode == 0
+        assert run_in_process("verify", pulled).returncode == 0
 
     stored = [p.read_bytes() for p in server.root.rglob("*") if p.is_file()]
     written = [*files_of(tmp_path / "at-version").values(), *stored, server.log.read_bytes()]
@@ -91,7 +91,7 @@ def test_publish_to_the_hub_then_pull_it_back(
 def test_a_byte_flipped_on_the_server_is_caught_by_pull(
     server: Server, release: Path, tmp_path: Path
 ) -> None:
-    assert run_cli("publish", release, "--to", "hf:lab/tampered").returncode == 0
+    assert run_in_process("publish", release, "--to", "hf:lab/tampered").returncode == 0
     manifest = json.loads((release / "manifest.json").read_text())
     [model] = [entry for entry in manifest["files"] if entry["path"] == "model.skops"]
     blob = server.root / "blobs" / model["sha256"][:2] / model["sha256"]
@@ -100,7 +100,7 @@ def test_a_byte_flipped_on_the_server_is_caught_by_pull(
     flipped[len(flipped) // 2] ^= 0x01
     blob.write_bytes(bytes(flipped))
     try:
-        result = run_cli("pull", "hf:lab/tampered", "--to", tmp_path / "pulled")
+        result = run_in_process("pull", "hf:lab/tampered", "--to", tmp_path / "pulled")
     finally:
         blob.write_bytes(original)
 
@@ -112,11 +112,11 @@ def test_a_byte_flipped_on_the_server_is_caught_by_pull(
 def test_a_private_repository_needs_the_token_to_pull(
     release: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    published = run_cli("publish", release, "--to", "hf:lab/secret", "--private")
+    published = run_in_process("publish", release, "--to", "hf:lab/secret", "--private")
     assert published.returncode == 0, published.stderr
 
     monkeypatch.delenv("HF_TOKEN")
-    hidden = run_cli("pull", "hf:lab/secret", "--to", tmp_path / "pulled")
+    hidden = run_in_process("pull", "hf:lab/secret", "--to", tmp_path / "pulled")
 
     assert_clean_failure(hidden, "no model repository lab/secret", "may not read it")
     assert not (tmp_path / "pulled").exists()
@@ -125,18 +125,18 @@ def test_a_private_repository_needs_the_token_to_pull(
 def test_hub_failures_are_one_line_and_leave_nothing(
     server: Server, release: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert run_cli("publish", release, "--to", "hf:lab/known").returncode == 0
+    assert run_in_process("publish", release, "--to", "hf:lab/known").returncode == 0
     destination = tmp_path / "pulled"
 
-    unknown_repo = run_cli("pull", "hf:lab/unknown", "--to", destination)
+    unknown_repo = run_in_process("pull", "hf:lab/unknown", "--to", destination)
     assert_clean_failure(unknown_repo, "no model repository lab/unknown")
-    unknown_revision = run_cli("pull", "hf:lab/known@9.9.9", "--to", destination)
+    unknown_revision = run_in_process("pull", "hf:lab/known@9.9.9", "--to", destination)
     assert_clean_failure(unknown_revision, "lab/known has no revision '9.9.9'")
 
     monkeypatch.setenv("HF_TOKEN", "hf_wrong_token_0123456789")
     for result in [
-        run_cli("pull", "hf:lab/known", "--to", destination),
-        run_cli("publish", release, "--to", "hf:lab/other"),
+        run_in_process("pull", "hf:lab/known", "--to", destination),
+        run_in_process("publish", release, "--to", "hf:lab/other"),
     ]:
         assert_clean_failure(result, "refused the token (401 Unauthorized)")
         assert "hf_wrong_token" not in result.stderr
@@ -144,8 +144,8 @@ def test_hub_failures_are_one_line_and_leave_nothing(
     closed = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("HF_ENDPOINT", closed)
     for result in [
-        run_cli("pull", "hf:lab/known", "--to", destination),
-        run_cli("publish", release, "--to", "hf:lab/other"),
+        run_in_process("pull", "hf:lab/known", "--to", destination),
+        run_in_process("publish", release, "--to", "hf:lab/other"),
     ]:
         assert_clean_failure(result, f"cannot reach the Hub at {closed}")
 
@@ -157,13 +157,19 @@ def test_hub_failures_are_one_line_and_leave_nothing(
 def test_the_hub_command_line_is_checked_before_anything_is_sent(
     server: Server, release: Path
 ) -> None:
-    assert_clean_failure(run_cli("publish", release, "--to", "hf"), "--to hf needs a repository")
-    no_namespace = run_cli("publish", release, "--to", "hf", "--repo", "penguins")
+    assert_clean_failure(
+        run_in_process("publish", release, "--to", "hf"), "--to hf needs a repository"
+    )
+    no_namespace = run_in_process("publish", release, "--to", "hf", "--repo", "penguins")
     assert_clean_failure(no_namespace, "use ORG/NAME")
-    versioned = run_cli("publish", release, "--to", "hf:lab/never@2.0.0")
+    versioned = run_in_process("publish", release, "--to", "hf:lab/never@2.0.0")
     assert_clean_failure(versioned, "names a version", "the version it records")
-    assert_clean_failure(run_cli("publish", release, "--to", "ftp"), "invalid destination 'ftp'")
-    assert_clean_failure(run_cli("publish", release, "--private"), "--private goes with a Hub")
+    assert_clean_failure(
+        run_in_process("publish", release, "--to", "ftp"), "invalid destination 'ftp'"
+    )
+    assert_clean_failure(
+        run_in_process("publish", release, "--private"), "--private goes with a Hub"
+    )
     assert not (server.root / "repos" / "lab" / "never").exists()
 
 
@@ -174,11 +180,11 @@ def test_a_signed_release_goes_through_the_hub_with_its_signature(
     from tests.test_signing import write_key_pair
 
     private, public = write_key_pair(tmp_path, "publisher")
-    published = run_cli("publish", release, "--to", "hf:lab/signed", "--sign-key", private)
+    published = run_in_process("publish", release, "--to", "hf:lab/signed", "--sign-key", private)
     assert published.returncode == 0, published.stderr
     assert "(signed)" in published.stdout
 
-    pulled = run_cli(
+    pulled = run_in_process(
         "pull",
         "hf:lab/signed@1.0.0",
         "--require-signature",

@@ -1,8 +1,8 @@
 """One release, three ways to name where it is: the local registry (``NAME@VERSION``), the Hub
 at HF_ENDPOINT (``hf:ORG/NAME@REV``) and a hub at an address (``http://HOST:PORT/ORG/NAME@REV``).
 
-The Hub is `modelshare serve` on a loopback port; commands that reach it run as real
-processes, since huggingface_hub reads its environment when it is imported.
+The Hub is `modelshare serve` on a loopback port; the commands run in the test's process, with
+huggingface_hub's settings read again from the environment for each (``run_in_process``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 from modelshare.bundle import Bundle
 from modelshare.hubs import LocalRegistry, Reference, hub_for, hub_to_list, publisher_for
 from modelshare.hubs.hf import HuggingFaceHub
-from tests.helpers import assert_clean_failure, run_cli, run_in_process
+from tests.helpers import assert_clean_failure, run_in_process
 from tests.test_server import Server, free_port, running_server
 
 NAME = "penguin-species"
@@ -55,9 +55,9 @@ def published(
     release = Path(shutil.copytree(quickstart_bundle.path, user / NAME))
     return {
         "local": run_in_process("publish", release, "--json"),
-        "hf": run_cli("publish", release, "--to", "hf:lab/penguins", "--json"),
-        "http": run_cli("publish", release, "--to", f"{server.url}/lab/penguins", "--json"),
-        "http org": run_cli("publish", release, "--to", f"{server.url}/lab", "--json"),
+        "hf": run_in_process("publish", release, "--to", "hf:lab/penguins", "--json"),
+        "http": run_in_process("publish", release, "--to", f"{server.url}/lab/penguins", "--json"),
+        "http org": run_in_process("publish", release, "--to", f"{server.url}/lab", "--json"),
     }
 
 
@@ -73,12 +73,6 @@ def references(server: Server) -> dict[str, str]:
 def as_json(result: subprocess.CompletedProcess[str]) -> Any:
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
-
-
-def run(reference: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """A command on ``reference``: in this process for the local registry, else in its own."""
-    local = not reference.startswith(("hf:", "http"))
-    return (run_in_process if local else run_cli)(*args)
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -107,8 +101,8 @@ def test_show_pull_and_list_give_the_same_release_through_every_hub(
 ) -> None:
     shown, pulled = {}, {}
     for kind, reference in references(server).items():
-        shown[kind] = as_json(run(reference, "show", reference, "--json"))
-        pulled[kind] = as_json(run(reference, "pull", reference, "--to", user / kind, "--json"))
+        shown[kind] = as_json(run_in_process("show", reference, "--json"))
+        pulled[kind] = as_json(run_in_process("pull", reference, "--to", user / kind, "--json"))
 
     local = shown.pop("local")
     for summary in shown.values():
@@ -130,8 +124,8 @@ def test_show_pull_and_list_give_the_same_release_through_every_hub(
 
     listings = {
         "local": as_json(run_in_process("list", NAME, "--json")),
-        "hf": as_json(run_cli("list", "hf:lab/penguins", "--json")),
-        "http": as_json(run_cli("list", f"{server.url}/lab/penguins", "--json")),
+        "hf": as_json(run_in_process("list", "hf:lab/penguins", "--json")),
+        "http": as_json(run_in_process("list", f"{server.url}/lab/penguins", "--json")),
     }
     assert listings["local"] == [{"name": NAME, "versions": ["1.0.0"], "latest": "1.0.0"}]
     assert listings["hf"] == listings["http"]
@@ -201,13 +195,13 @@ def test_the_token_only_goes_to_hf_endpoint(
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{free_port()}")
     monkeypatch.setenv("HF_TOKEN", "hf_wrong_token_0123456789")
 
-    read = run_cli("show", f"{server.url}/lab/penguins@1.0.0")
-    write = run_cli("publish", user / NAME, "--to", f"{server.url}/lab/elsewhere")
+    read = run_in_process("show", f"{server.url}/lab/penguins@1.0.0")
+    write = run_in_process("publish", user / NAME, "--to", f"{server.url}/lab/elsewhere")
 
     assert read.returncode == 0, read.stderr
     assert "lab/penguins@1.0.0" in read.stdout
     assert_clean_failure(write, "a token is only sent to HF_ENDPOINT", f"HF_ENDPOINT={server.url}")
-    assert write.returncode == 2
+    assert write.returncode == 3
     assert not (server.root / "repos" / "lab" / "elsewhere").exists()
 
 
@@ -215,6 +209,6 @@ def test_listing_an_organisation_on_the_served_hub_says_what_is_missing(
     server: Server, published: dict[str, subprocess.CompletedProcess[str]]
 ) -> None:
     """`modelshare serve` answers no model listing (GET /api/models) yet."""
-    result = run_cli("list", f"{server.url}/lab")
+    result = run_in_process("list", f"{server.url}/lab")
 
     assert_clean_failure(result, "does not list repositories (404", f"{server.url}/lab/NAME")

@@ -64,15 +64,10 @@ def test_a_file_changed_after_release_is_refused(penguin_release: Bundle, tmp_pa
 
 
 @pytest.fixture(scope="module")
-def seed_release_of_mixin_model(tmp_path_factory: pytest.TempPathFactory):
+def seed_release_of_mixin_model(seed_mixin_release):
     """A release of the seed's mixin model, and the model itself."""
-    pytest.importorskip("torch")
-    from tests.seed.hub_model import MyModel
-    from tests.torch_steps import SEED_CONFIG, seed_release
-
-    model = MyModel(config=SEED_CONFIG)
-    folder = tmp_path_factory.mktemp("rel") / "my-awesome-model"
-    return seed_release(model, folder).path, model
+    bundle, model = seed_mixin_release
+    return bundle.path, model
 
 
 @pytest.fixture

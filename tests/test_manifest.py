@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from modelshare.bundle import Bundle
-from modelshare.errors import ModelshareError, UsageError
+from modelshare.errors import IntegrityError, ModelshareError
 from modelshare.manifest import CHUNK_SIZE, hash_file, verify_folder, write_manifest
-from tests.helpers import assert_clean_failure, run_cli
+from tests.helpers import assert_clean_failure, run_in_process
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_a_saved_release_lists_every_file_with_its_size_and_sha256(release: Path
 
 
 def test_a_fresh_release_verifies(release: Path) -> None:
-    result = run_cli("verify", release)
+    result = run_in_process("verify", release)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "verified" in result.stdout
     files = [p for p in release.rglob("*") if p.is_file() and p.name != "manifest.json"]
@@ -69,12 +69,12 @@ def test_verify_names_every_modified_missing_and_extra_file(release: Path) -> No
     image.unlink()
     (release / "notes.txt").write_text("added after the release was saved")
 
-    result = run_cli("verify", release)
+    result = run_in_process("verify", release)
     assert result.returncode == 1, result.stdout + result.stderr
     for path in ["model.skops", "requirements.txt", "notes.txt", image.name]:
         assert path in result.stdout
 
-    report = json.loads(run_cli("verify", release, "--json").stdout)
+    report = json.loads(run_in_process("verify", release, "--json").stdout)
     assert report["ok"] is False
     assert report["modified"] == ["model.skops", "requirements.txt"]
     assert report["missing"] == ["images/confusion_matrix_penguins-test.png"]
@@ -83,10 +83,10 @@ def test_verify_names_every_modified_missing_and_extra_file(release: Path) -> No
 
 def test_a_folder_without_a_manifest_is_refused(release: Path, tmp_path: Path) -> None:
     (release / "manifest.json").unlink()
-    result = run_cli("verify", release)
+    result = run_in_process("verify", release)
     assert result.returncode == 1
     assert_clean_failure(result, "has no manifest.json", "nothing was verified")
-    missing = run_cli("verify", tmp_path / "nowhere")
+    missing = run_in_process("verify", tmp_path / "nowhere")
     assert missing.returncode == 2
     assert_clean_failure(missing, "no such folder")
 
@@ -108,15 +108,15 @@ def test_a_manifest_path_that_could_leave_the_folder_is_refused(
     release: Path, path: str, reason: str
 ) -> None:
     rewrite_manifest_path(release, "requirements.txt", path)
-    with pytest.raises(UsageError, match="is not a valid manifest") as error:
+    with pytest.raises(IntegrityError, match="is not a valid manifest") as error:
         verify_folder(release)
     assert reason in str(error.value)
 
 
 def test_an_invalid_manifest_fails_the_command_in_one_line(release: Path) -> None:
     rewrite_manifest_path(release, "model.skops", "../../home/user/.ssh/id_rsa")
-    result = run_cli("verify", release)
-    assert result.returncode == 2
+    result = run_in_process("verify", release)
+    assert result.returncode == 1
     assert_clean_failure(result, "not a valid manifest", "'..' component")
 
 

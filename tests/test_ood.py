@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from modelshare.errors import UsageError
+from modelshare.errors import InvalidInputError
 from modelshare.penguins import load_penguins
-from modelshare.profile import build_profile
+from modelshare.profiling import build_profile
 from modelshare.shift.ood import OODScorer, calibrate_softmax_thresholds, energy_scores
 
 
@@ -58,7 +58,7 @@ def test_a_calibrated_threshold_accepts_the_chosen_share_of_held_out_rows(pengui
 def test_rows_without_a_profiled_feature_are_a_one_line_error(penguins) -> None:
     data, scorer = penguins
 
-    with pytest.raises(UsageError, match="the rows lack profiled features: island"):
+    with pytest.raises(InvalidInputError, match="the rows lack profiled features: island"):
         scorer.score(data.drop(columns="island"))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from modelshare.audit.pii import MAX_FILE_BYTES, PiiFinding, find_personal_data, scan_files
-from modelshare.errors import UsageError
+from modelshare.errors import InvalidInputError
 
 EMAIL = "maria.lopez@cs.uni-leipzig.de"
 PHONE = "+49 341 9732 2450"
@@ -190,5 +190,5 @@ def test_a_release_folder_is_scanned_file_by_file(tmp_path: Path) -> None:
 
 
 def test_scanning_a_missing_folder_says_what_to_give(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="is not a folder"):
+    with pytest.raises(InvalidInputError, match="is not a folder"):
         scan_files(tmp_path / "no-such-release")

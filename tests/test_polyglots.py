@@ -22,7 +22,7 @@ from PIL import Image, PngImagePlugin
 from modelshare.errors import ModelshareError
 from modelshare.safety import refuse_pickle, scan_file, scan_path
 from modelshare.safety.sources import MAX_LINE_BYTES
-from tests.helpers import run_cli
+from tests.helpers import run_in_process
 from tests.malicious import CANARY, Payload, gif_polyglot, tar_polyglot
 
 POLYGLOT = "the content also reads as a pickle (a polyglot)"
@@ -117,7 +117,7 @@ def test_the_polyglot_scan_goes_through_the_command_line(tmp_path: Path, marker:
     path = tmp_path / "plot.gif"
     path.write_bytes(gif_polyglot(pickle.dumps(Payload(marker), protocol=2)))
 
-    result = run_cli("scan", tmp_path, "--json")
+    result = run_in_process("scan", tmp_path, "--json")
 
     assert result.returncode == 1, result.stderr
     [entry] = json.loads(result.stdout)["files"]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from modelshare.profile import profile_file
+from modelshare.profiling import profile_file
 
 distributed = pytest.importorskip("distributed")
 
@@ -16,7 +16,7 @@ distributed = pytest.importorskip("distributed")
 def test_a_dask_cluster_gives_the_profile_of_a_single_pass(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from modelshare.profile import distributed as profiling
+    from modelshare.profiling import distributed as profiling
 
     monkeypatch.setattr(profiling, "PARTITION_BYTES", 200_000)  # 5 partitions of a 1 MB file
     rng = np.random.default_rng(5)

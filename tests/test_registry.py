@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 import random
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
@@ -21,7 +19,7 @@ from modelshare.bundle import Bundle
 from modelshare.errors import ModelshareError
 from modelshare.hubs import LocalRegistry
 from modelshare.manifest import verify_folder, write_manifest
-from tests.helpers import assert_clean_failure, run_cli
+from tests.helpers import assert_clean_failure, opaque_bytes, run_in_process
 
 NAME = "penguin-species"
 
@@ -78,34 +76,34 @@ def flip_one_byte(path: Path) -> None:
 
 
 def test_publish_list_show_pull_round_trip(saved: Path, tmp_path: Path) -> None:
-    published = run_cli("publish", saved)
+    published = run_in_process("publish", saved)
     assert published.returncode == 0, published.stderr
     assert f"published {NAME}@1.0.0" in published.stdout
 
-    listed = run_cli("list", "--json")
+    listed = run_in_process("list", "--json")
     assert json.loads(listed.stdout) == [{"name": NAME, "versions": ["1.0.0"], "latest": "1.0.0"}]
-    assert NAME in run_cli("list").stdout
+    assert NAME in run_in_process("list").stdout
 
-    shown = json.loads(run_cli("show", NAME, "--json").stdout)
+    shown = json.loads(run_in_process("show", NAME, "--json").stdout)
     assert (shown["version"], shown["license"]) == ("1.0.0", "mit")
     assert shown["model"] == {"estimator": "LogisticRegression", "task": "classification"}
     saved_manifest = json.loads((saved / "manifest.json").read_text())
     assert shown["manifest"]["files"] == saved_manifest["files"]
-    assert "model.skops" in run_cli("show", f"{NAME}@1.0.0").stdout
+    assert "model.skops" in run_in_process("show", f"{NAME}@1.0.0").stdout
 
-    pulled = run_cli("pull", NAME, cwd=tmp_path)
+    pulled = run_in_process("pull", NAME, cwd=tmp_path)
     assert pulled.returncode == 0, pulled.stderr
     destination = tmp_path / f"{NAME}-1.0.0"
-    assert run_cli("verify", destination).returncode == 0
+    assert run_in_process("verify", destination).returncode == 0
     assert files_of(destination) == files_of(saved)
 
 
 def test_publishing_the_same_content_again_changes_nothing(saved: Path, home: Path) -> None:
-    assert run_cli("publish", saved).returncode == 0
+    assert run_in_process("publish", saved).returncode == 0
     version_folder = home / "registry" / NAME / "1.0.0"
     before = version_folder.stat().st_mtime_ns
 
-    again = run_cli("publish", saved)
+    again = run_in_process("publish", saved)
 
     assert again.returncode == 0, again.stderr
     assert "already published with identical content" in again.stdout
@@ -113,10 +111,10 @@ def test_publishing_the_same_content_again_changes_nothing(saved: Path, home: Pa
 
 
 def test_a_published_version_cannot_change(saved: Path, tmp_path: Path, home: Path) -> None:
-    assert run_cli("publish", saved).returncode == 0
+    assert run_in_process("publish", saved).returncode == 0
     changed = variant(saved, tmp_path / "changed", files={"notes.txt": b"a late addition"})
 
-    result = run_cli("publish", changed)
+    result = run_in_process("publish", changed)
 
     assert_clean_failure(result, f"{NAME}@1.0.0 is already published", "notes.txt", "immutable")
     assert files_of(home / "registry" / NAME / "1.0.0") == files_of(saved)
@@ -128,7 +126,7 @@ def test_a_release_that_does_not_match_its_manifest_is_not_published(
     damaged = variant(saved, tmp_path / "damaged")
     flip_one_byte(damaged / "model.skops")
 
-    result = run_cli("publish", damaged)
+    result = run_in_process("publish", damaged)
 
     assert_clean_failure(result, "model.skops modified", "nothing was published")
     assert LocalRegistry().list_releases() == []
@@ -149,31 +147,33 @@ def test_latest_is_the_highest_version_or_else_the_last_published(
     assert registry.resolve(NAME).version == "0.1-draft"
 
 
+def publish_in_a_process(folder: Path, outcomes: Queue) -> None:
+    """``modelshare publish FOLDER`` in this (forked) process; its result goes to ``outcomes``."""
+    outcomes.put((str(folder), run_in_process("publish", folder)))
+
+
 def publish_at_once(folders: list[Path]) -> list[subprocess.CompletedProcess[str]]:
-    """Start one ``modelshare publish`` process per folder, all at once; wait for them all."""
+    """Run ``modelshare publish`` in one process per folder, all at once; wait for them all.
+    The processes are forked from this one, so that none waits for Python to start."""
+    context = multiprocessing.get_context("fork")
+    outcomes = context.Queue()
     publishers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "modelshare", "publish", str(folder)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for folder in folders
+        context.Process(target=publish_in_a_process, args=(folder, outcomes)) for folder in folders
     ]
-    results = []
     for publisher in publishers:
-        stdout, stderr = publisher.communicate(timeout=120)
-        results.append(
-            subprocess.CompletedProcess(publisher.args, publisher.returncode, stdout, stderr)
-        )
-    return results
+        publisher.start()
+    results = dict(outcomes.get(timeout=120) for _ in publishers)
+    for publisher in publishers:
+        publisher.join(timeout=120)
+    return [results[str(folder)] for folder in folders]
 
 
+@pytest.mark.e2e  # concurrent processes: each takes the registry's lock as a command would
 def test_eight_concurrent_publishers_all_land_intact(
     saved: Path, tmp_path: Path, home: Path
 ) -> None:
     versions = [f"2.0.{i}" for i in range(8)]
-    weights = {"weights.bin": os.urandom(2_000_000)}
+    weights = {"weights.bin": opaque_bytes(2_000_000)}
     folders = [variant(saved, tmp_path / v, version=v, files=weights) for v in versions]
 
     for result in publish_at_once(folders):
@@ -201,7 +201,7 @@ def publish_together(barrier: Barrier, folder: Path, outcomes: Queue) -> None:
 def test_concurrent_publishers_of_one_version_cannot_overwrite_each_other(
     saved: Path, tmp_path: Path, home: Path
 ) -> None:
-    weights = os.urandom(4_000_000)
+    weights = opaque_bytes(4_000_000)
     folders = [
         variant(
             saved, tmp_path / f"take-{i}", files={"weights.bin": weights, "take.txt": b"%d" % i}
@@ -227,25 +227,28 @@ def test_concurrent_publishers_of_one_version_cannot_overwrite_each_other(
     assert files_of(home / "registry" / NAME / "1.0.0") == files_of(tmp_path / winner)
 
 
+@pytest.mark.e2e  # a publishing process killed with SIGKILL, mid-copy or after it
 def test_a_killed_publish_never_leaves_a_partial_version(saved: Path, tmp_path: Path) -> None:
-    big = variant(saved, tmp_path / "big", files={"weights.bin": os.urandom(24_000_000)})
+    big = variant(saved, tmp_path / "big", files={"weights.bin": opaque_bytes(24_000_000)})
     rng = random.Random()
+    context = multiprocessing.get_context("fork")
     killed_while_writing = 0
     for attempt in range(20):
         home = tmp_path / f"home-{attempt}"
         name_folder = home / "registry" / NAME
-        publisher = subprocess.Popen(
-            [sys.executable, "-m", "modelshare", "publish", str(big)],
-            env={**os.environ, "MODELSHARE_HOME": str(home)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        publisher = context.Process(  # `modelshare publish BIG`, forked: no startup to wait
+            target=run_in_process,
+            args=("publish", big),
+            kwargs={"env": {"MODELSHARE_HOME": str(home)}},
         )
-        while publisher.poll() is None and not writing_started(name_folder):
+        publisher.start()
+        while publisher.is_alive() and not writing_started(name_folder):
             time.sleep(0.002)
         if attempt % 2:  # half the kills land at once, half later in the copy or after it
             time.sleep(rng.uniform(0, 0.15))
-        publisher.send_signal(signal.SIGKILL)
-        killed_while_writing += publisher.wait() == -signal.SIGKILL
+        publisher.kill()
+        publisher.join()
+        killed_while_writing += publisher.exitcode == -signal.SIGKILL
 
         registry = LocalRegistry(home)
         for summary in registry.list_releases():
@@ -265,11 +268,11 @@ def test_a_killed_publish_never_leaves_a_partial_version(saved: Path, tmp_path: 
 def test_a_tampered_file_in_the_registry_is_caught_on_pull(
     saved: Path, tmp_path: Path, home: Path
 ) -> None:
-    assert run_cli("publish", saved).returncode == 0
+    assert run_in_process("publish", saved).returncode == 0
     flip_one_byte(home / "registry" / NAME / "1.0.0" / "model.skops")
     destination = tmp_path / "downloads" / "penguins"
 
-    result = run_cli("pull", f"{NAME}@1.0.0", "--to", destination)
+    result = run_in_process("pull", f"{NAME}@1.0.0", "--to", destination)
 
     assert_clean_failure(result, "model.skops modified", "nothing was pulled")
     assert not destination.exists()
@@ -283,27 +286,29 @@ def test_a_stale_partial_folder_is_invisible_and_cleaned_by_the_next_publish(
     stale.mkdir(parents=True)
     (stale / "model.skops").write_bytes(b"half a model")
 
-    assert json.loads(run_cli("list", "--json").stdout) == []
-    assert_clean_failure(run_cli("pull", NAME), "no release named 'penguin-species'")
-    assert run_cli("publish", saved).returncode == 0
+    assert json.loads(run_in_process("list", "--json").stdout) == []
+    assert_clean_failure(run_in_process("pull", NAME), "no release named 'penguin-species'")
+    assert run_in_process("publish", saved).returncode == 0
     assert not stale.exists()
 
 
 def test_unknown_or_unsafe_references_fail_in_one_line(saved: Path, tmp_path: Path) -> None:
-    assert_clean_failure(run_cli("pull", "no-such-model"), "no release named 'no-such-model'")
-    assert run_cli("publish", saved).returncode == 0
-    assert_clean_failure(run_cli("show", f"{NAME}@9.9.9"), "no version '9.9.9'", "1.0.0")
-    unsafe = run_cli("pull", "../../etc", "--to", tmp_path / "out")
+    assert_clean_failure(
+        run_in_process("pull", "no-such-model"), "no release named 'no-such-model'"
+    )
+    assert run_in_process("publish", saved).returncode == 0
+    assert_clean_failure(run_in_process("show", f"{NAME}@9.9.9"), "no version '9.9.9'", "1.0.0")
+    unsafe = run_in_process("pull", "../../etc", "--to", tmp_path / "out")
     assert unsafe.returncode == 2
     assert_clean_failure(unsafe, "invalid release name '../../etc'")
-    assert_clean_failure(run_cli("show", f"{NAME}@"), "invalid release reference")
+    assert_clean_failure(run_in_process("show", f"{NAME}@"), "invalid release reference")
 
 
 def test_pull_refuses_a_folder_that_is_not_empty(saved: Path, tmp_path: Path) -> None:
-    assert run_cli("publish", saved).returncode == 0
+    assert run_in_process("publish", saved).returncode == 0
     taken = tmp_path / "taken"
     taken.mkdir()
     (taken / "notes.txt").write_text("mine")
 
-    assert_clean_failure(run_cli("pull", NAME, "--to", taken), "not empty")
+    assert_clean_failure(run_in_process("pull", NAME, "--to", taken), "not empty")
     assert [p.name for p in taken.iterdir()] == ["notes.txt"]

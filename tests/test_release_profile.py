@@ -7,7 +7,7 @@ from pathlib import Path
 
 from modelshare.bundle import Bundle
 from modelshare.penguins import CATEGORICAL_FEATURES, NUMERIC_FEATURES, load_penguins
-from tests.helpers import run_cli
+from tests.helpers import run_in_process
 
 
 def test_release_carries_a_profile_and_the_card_shows_it(quickstart_bundle: Bundle) -> None:
@@ -28,7 +28,7 @@ def test_drift_flags_penguins_from_one_island_only(
     one_island = penguins[penguins["island"] == "Torgersen"]
     new = tmp_path / "torgersen.csv"
     one_island[NUMERIC_FEATURES + CATEGORICAL_FEATURES].to_csv(new, index=False)
-    result = run_cli("drift", quickstart_bundle.path, new, "--json")
+    result = run_in_process("drift", quickstart_bundle.path, new, "--json")
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert report["drifted"]
@@ -41,7 +41,7 @@ def test_no_drift_on_a_random_hold_out_of_the_same_islands(
 ) -> None:
     new = tmp_path / "hold-out.csv"
     penguins.X_test.to_csv(new, index=False)
-    result = run_cli("drift", quickstart_bundle.path, new, "--json")
+    result = run_in_process("drift", quickstart_bundle.path, new, "--json")
     assert result.returncode == 0, result.stdout
     report = json.loads(result.stdout)
     assert not report["drifted"]

@@ -19,7 +19,7 @@ from modelshare.hubs.hf import HuggingFaceHub
 from modelshare.hubs.local import LocalRegistry
 from modelshare.layout import SIGNATURE_FILES
 from modelshare.manifest import RESERVED_FILES, verify_folder
-from tests.helpers import assert_clean_failure, run_cli
+from tests.helpers import assert_clean_failure, run_in_process
 from tests.test_hf_hub import hub_user  # noqa: F401  (HF_ENDPOINT, token, MODELSHARE_HOME)
 from tests.test_server import Server, running_server
 
@@ -70,7 +70,7 @@ def test_a_signature_that_is_a_link_fails_verification(
     assert result.not_regular == (name,)
     assert result.problems() == [(name, "not a regular file")]
     assert result.describe() == f"{name} not a regular file"
-    assert result.as_dict()["not_regular"] == [name]
+    assert result.to_dict()["not_regular"] == [name]
     assert replace(result, extra=()).ok is False, "not a file the manifest merely omits"
 
 
@@ -98,7 +98,7 @@ def test_the_reserved_names_are_the_manifest_and_its_signatures() -> None:
 def test_verify_names_the_link_on_one_line(release: Path, tmp_path: Path, secret: bytes) -> None:
     link_signature(release, "model.sig", tmp_path)
 
-    result = run_cli("verify", release)
+    result = run_in_process("verify", release)
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
@@ -121,7 +121,7 @@ def test_publishing_to_the_hub_never_uploads_the_link_target(
     link_signature(release, name, tmp_path)
     repo = f"lab/linked-{name.replace('.', '-')}"
 
-    result = run_cli("publish", release, "--to", f"hf:{repo}")
+    result = run_in_process("publish", release, "--to", f"hf:{repo}")
 
     assert_clean_failure(result, name, "nothing was published")
     assert not any(secret in content for content in stored_bytes(server.root))
@@ -161,7 +161,7 @@ def test_the_local_registry_neither_publishes_nor_pulls_a_linked_signature(
     registry = LocalRegistry()  # MODELSHARE_HOME, as the command line uses it
     link = link_signature(release, "model.sig", tmp_path)
 
-    published = run_cli("publish", release)
+    published = run_in_process("publish", release)
 
     assert_clean_failure(published, "model.sig", "nothing was published")
     assert not any(secret in content for content in stored_bytes(registry.home))

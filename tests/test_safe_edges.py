@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from modelshare.bundle import Bundle
-from modelshare.errors import UsageError
+from modelshare.errors import InvalidInputError
 from modelshare.fsutil import atomic_directory
 from modelshare.hubs import LocalRegistry
 from modelshare.manifest import write_manifest
@@ -127,7 +127,7 @@ def test_convert_overwrite_replaces_an_earlier_conversion_and_nothing_else(
     (mine / "model.safetensors").write_text("not from modelshare")
     (mine / "notes.txt").write_text("mine")
     refused(run_in_process("convert", checkpoint, "--out", mine, "--overwrite"), FREE_FOLDER_HINT)
-    with pytest.raises(UsageError, match=FREE_FOLDER_HINT):
+    with pytest.raises(InvalidInputError, match=FREE_FOLDER_HINT):
         convert_checkpoint(checkpoint, mine, overwrite=True)
     assert files_under(mine) == ["model.safetensors", "notes.txt"]
     assert not [path for path in tmp_path.iterdir() if path.name.startswith(".")]
@@ -139,7 +139,7 @@ def test_quickstart_overwrite_refuses_a_folder_modelshare_did_not_write(tmp_path
     (mine / "data" / "train.csv").write_text("a,b\n1,2\n")
     (mine / "notes.txt").write_text("mine")
     refused(run_in_process("quickstart", "--out", mine, "--overwrite"), FREE_FOLDER_HINT)
-    with pytest.raises(UsageError, match=FREE_FOLDER_HINT):
+    with pytest.raises(InvalidInputError, match=FREE_FOLDER_HINT):
         quickstart_release().save(mine, overwrite=True)
     assert files_under(mine) == ["data", "data/train.csv", "notes.txt"]
 
@@ -197,14 +197,14 @@ def test_a_registry_name_release_refuses_is_refused(name: str, home: Path) -> No
     for command in ("show", "pull"):
         refused(run_in_process(command, "--", name), "invalid release name")
     for given in (name, f"{name}@1"):
-        with pytest.raises(UsageError, match="invalid release name"):
+        with pytest.raises(InvalidInputError, match="invalid release name"):
             LocalRegistry().resolve(given)
 
 
 @pytest.mark.parametrize("version", ["1.0.0 ", "1..0", "-rf", "\u202e1", "v" * 300])
 def test_a_registry_version_release_refuses_is_refused(version: str, home: Path) -> None:
     refused(run_in_process("show", f"penguin-species@{version}"), "invalid release version")
-    with pytest.raises(UsageError, match="invalid release version"):
+    with pytest.raises(InvalidInputError, match="invalid release version"):
         LocalRegistry().pull("penguin-species", version)
 
 

@@ -32,7 +32,7 @@ from modelshare.errors import ModelshareError
 from modelshare.safety import ScanLimits, scan_file
 from modelshare.safety.pickles import MAX_VALUES
 from modelshare.safety.sources import SCAN_MEMORY_BYTES
-from tests.helpers import run_cli
+from tests.helpers import run_in_process
 from tests.hostile import rehash
 
 MiB = 1 << 20
@@ -345,8 +345,8 @@ def test_running_out_of_memory_is_one_problem_line(tmp_path, monkeypatch):
 def test_scan_command_reports_the_bomb_in_one_line(tar_gz_bomb, monkeypatch):
     monkeypatch.setenv("COLUMNS", "400")
 
-    table = run_cli("scan", tar_gz_bomb)
-    report = run_cli("scan", tar_gz_bomb, "--json")
+    table = run_in_process("scan", tar_gz_bomb)
+    report = run_in_process("scan", tar_gz_bomb, "--json")
 
     assert table.returncode == 1, table.stderr
     assert "Traceback" not in table.stdout + table.stderr

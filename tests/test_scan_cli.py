@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 
-from tests.helpers import assert_clean_failure, run_cli
+from tests.helpers import assert_clean_failure, run_in_process
 from tests.malicious import CANARY, SAMPLES, safetensors_bytes, write_corpus
 
 
@@ -36,7 +36,7 @@ def release(tmp_path_factory: pytest.TempPathFactory, penguins) -> Path:
 def test_json_report_names_every_malicious_file_and_what_is_wrong(downloads):
     folder, marker = downloads
 
-    result = run_cli("scan", folder, "--json")
+    result = run_in_process("scan", folder, "--json")
 
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
@@ -56,7 +56,7 @@ def test_the_table_flags_each_unsafe_file(downloads, monkeypatch):
     folder, marker = downloads
     monkeypatch.setenv("COLUMNS", "250")
 
-    result = run_cli("scan", folder)
+    result = run_in_process("scan", folder)
 
     assert result.returncode == 1, result.stderr
     rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
@@ -75,7 +75,7 @@ def test_the_table_flags_each_unsafe_file(downloads, monkeypatch):
 
 
 def test_a_benign_release_scans_clean(release):
-    result = run_cli("scan", release)
+    result = run_in_process("scan", release)
 
     assert result.returncode == 0, result.stdout
     assert "UNSAFE" not in result.stdout
@@ -85,8 +85,8 @@ def test_a_benign_release_scans_clean(release):
 def test_one_file_can_be_scanned(downloads, release):
     folder, _ = downloads
 
-    unsafe = run_cli("scan", folder / "renamed.safetensors", "--json")
-    safe = run_cli("scan", release / "model.safetensors", "--json")
+    unsafe = run_in_process("scan", folder / "renamed.safetensors", "--json")
+    safe = run_in_process("scan", release / "model.safetensors", "--json")
 
     assert unsafe.returncode == 1
     assert json.loads(unsafe.stdout)["files"][0]["unsafe_globals"] == [CANARY]
@@ -95,7 +95,7 @@ def test_one_file_can_be_scanned(downloads, release):
 
 
 def test_a_missing_path_is_one_line_and_exit_2(tmp_path):
-    result = run_cli("scan", tmp_path / "nowhere")
+    result = run_in_process("scan", tmp_path / "nowhere")
 
     assert result.returncode == 2
     assert_clean_failure(result, "error: no such file or folder:", "nowhere")

@@ -21,8 +21,8 @@ import pytest
 from modelshare.bundle import Bundle
 from modelshare.isolation import Isolation, isolated_environment, network_isolation
 from modelshare.manifest import verify_folder, write_manifest
-from modelshare.verify import Step, verify_release
-from tests.helpers import run_cli
+from modelshare.verification import Step, verify_release
+from tests.helpers import run_cli, run_in_process
 
 EXAMPLE = Path("examples") / "predict.py"
 SECRETS = {
@@ -88,8 +88,8 @@ def test_verify_runs_no_code_from_the_release_by_default(release: Path, marker: 
     publish(release, f"from pathlib import Path\nPath({str(marker)!r}).write_text('ran')\n")
 
     step = example_step(release)
-    command = run_cli("verify", release)
-    report = json.loads(run_cli("verify", release, "--json").stdout)
+    command = run_in_process("verify", release)
+    report = json.loads(run_in_process("verify", release, "--json").stdout)
 
     assert not marker.exists()
     assert step.status == "skipped" and step.isolation is None
@@ -103,9 +103,10 @@ def test_verify_runs_no_code_from_the_release_by_default(release: Path, marker: 
     assert report["steps"]["example"] == {"status": "skipped", "detail": step.detail}
 
 
+@pytest.mark.e2e  # `modelshare verify --run-example` as a user runs it, the example isolated
 def test_the_honest_quick_start_example_passes_isolated(release: Path) -> None:
     command = run_cli("verify", release, "--run-example")
-    report = json.loads(run_cli("verify", release, "--run-example", "--json").stdout)
+    report = json.loads(run_in_process("verify", release, "--run-example", "--json").stdout)
 
     assert command.returncode == 0, command.stdout + command.stderr
     lines = command.stdout.splitlines()
@@ -150,7 +151,7 @@ def test_the_example_sees_no_secret_and_not_the_users_home(
     assert seen["HOME"] == seen["home"] != os.environ["HOME"]
     assert not Path(seen["HOME"]).exists() and not Path(seen["cwd"]).exists(), "removed after"
     assert step.isolation is not None and step.isolation.variables_removed >= 4
-    assert not any(value in json.dumps(step.isolation.as_dict()) for value in SECRETS.values())
+    assert not any(value in json.dumps(step.isolation.to_dict()) for value in SECRETS.values())
 
 
 def test_a_shipped_module_cannot_shadow_an_installed_one(release: Path, marker: Path) -> None:

@@ -7,6 +7,7 @@ what the card and the audit report, and :func:`check_finite` refuses numbers no 
 with.
 
 Example:
+    >>> from modelshare.tables import read_table, split_target
     >>> X, y = split_target(read_table(Path("train.csv")), "species", "train.csv")
     >>> facts = dataset_facts(X, y, name="penguins-train", file=Path("train.csv"))
     >>> facts.target.class_counts
@@ -23,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from modelshare.errors import ModelshareError, UsageError
+from modelshare.errors import InvalidInputError
 from modelshare.record import DatasetFacts, FeatureFacts, Provenance, TargetFacts
 from modelshare.tables import as_frame, as_target, feature_kind, first_line, listing
 
@@ -53,10 +54,10 @@ def check_same_length(X: Any, y: Any, dataset: str) -> None:
     Example:
         >>> check_same_length(X_train, y_train[:-3], "penguins-train")
         Traceback (most recent call last):
-        modelshare.errors.ModelshareError: X has 179 rows but y has 176 in dataset ...
+        modelshare.errors.InvalidInputError: X has 179 rows but y has 176 in dataset ...
     """
     if len(X) != len(y):
-        raise ModelshareError(
+        raise InvalidInputError(
             f"X has {len(X)} rows but y has {len(y)} in dataset '{dataset}'; "
             "pass features and target of the same rows"
         )
@@ -85,7 +86,7 @@ def dataset_facts(
     features, target = as_frame(X), as_target(y)
     check_same_length(features, target, name)
     if len(features) == 0:
-        raise ModelshareError(f"dataset '{name}' has no rows; pass the rows the model saw")
+        raise InvalidInputError(f"dataset '{name}' has no rows; pass the rows the model saw")
     return DatasetFacts(
         name=name,
         n_samples=len(features),
@@ -128,7 +129,7 @@ def target_facts(y: pd.Series, dataset: str, task: Task | None = None) -> Target
     """
     present = y.dropna()
     if present.empty:
-        raise ModelshareError(
+        raise InvalidInputError(
             f"target '{y.name}' of dataset '{dataset}' has no values; pass the labels"
         )
     target_type = "continuous" if task == "regression" else _target_type(present, dataset)
@@ -165,8 +166,8 @@ def file_sha256(path: Path) -> str:
     """The sha256 hex digest of a file, read in 1 MiB chunks.
 
     Example:
-        >>> file_sha256(Path("train.csv"))
-        '9f2c4b…'
+        >>> file_sha256(Path("releases/penguin-species/requirements.txt"))[:7]
+        '97d0536'
     """
     digest = hashlib.sha256()
     try:
@@ -175,7 +176,7 @@ def file_sha256(path: Path) -> str:
                 digest.update(chunk)
     except OSError as error:
         message = f"cannot read {path} ({first_line(error)}); check the path"
-        raise ModelshareError(message) from error
+        raise InvalidInputError(message) from error
     return digest.hexdigest()
 
 
@@ -214,16 +215,16 @@ def check_finite(frame: pd.DataFrame, source: str) -> None:
     Example:
         >>> check_finite(pd.DataFrame({"mass": [3650.0, np.inf]}), "test.csv")
         Traceback (most recent call last):
-        modelshare.errors.UsageError: test.csv holds non-finite values (inf, or beyond ...
+        modelshare.errors.InvalidInputError: test.csv holds non-finite values (inf, or beyond ...
 
     Raises:
-        UsageError: a value is ±inf or beyond ±:data:`FINITE_LIMIT`.
+        InvalidInputError: a value is ±inf or beyond ±:data:`FINITE_LIMIT`.
     """
     cells = non_finite_cells(frame)
     rows = int(cells.any(axis=1).sum())
     if rows:
         names = [str(name) for name in cells.columns[cells.any(axis=0)]]
-        raise UsageError(
+        raise InvalidInputError(
             f"{source} holds non-finite values (inf, or beyond ±{FINITE_LIMIT:.2g}) in {rows} "
             f"row{'s' * (rows != 1)}, in columns {listing(names)}; a model cannot score them: "
             "drop or fix those rows"
@@ -237,7 +238,7 @@ def _target_type(present: pd.Series, dataset: str) -> str:
     try:
         return str(type_of_target(present.to_numpy()))
     except (TypeError, ValueError) as error:
-        raise ModelshareError(
+        raise InvalidInputError(
             f"cannot tell the type of target '{present.name}' in dataset '{dataset}' "
             f"({first_line(error)}); pass labels of one type"
         ) from error

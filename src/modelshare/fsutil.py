@@ -2,7 +2,7 @@
 
 Example:
     >>> with atomic_directory(Path("releases/x")) as staging:
-    ...     (staging / "README.md").write_text("# x")
+    ...     _ = (staging / "README.md").write_text("# x")
     >>> Path("releases/x/README.md").exists()
     True
 """
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from modelshare.errors import UsageError
+from modelshare.errors import InvalidInputError
 from modelshare.layout import CONFIG_FILE, MANIFEST_FILE, RECORD_FILE, WEIGHTS_FILE
 
 FREE_FOLDER_HINT = "choose an empty or new folder"
@@ -37,24 +37,25 @@ def ensure_free_target(target: Path, *, overwrite: bool, inputs: Iterable[Path] 
         >>> ensure_free_target(Path("releases/new"), overwrite=False)
         >>> ensure_free_target(Path("."), overwrite=True)
         Traceback (most recent call last):
-        modelshare.errors.UsageError: . is the current folder or one of its parents; ...
+        modelshare.errors.InvalidInputError: . is the current folder or one of its parents; ...
 
     Raises:
-        UsageError: the target may not be written, or holds something only ``overwrite`` replaces.
+        InvalidInputError: the target may not be written, or holds something only
+            ``overwrite`` replaces.
     """
     target = Path(target)
     reason = _protected_reason(target, inputs)
     if reason is not None:
-        raise UsageError(f"{target} {reason}; {FREE_FOLDER_HINT}")
+        raise InvalidInputError(f"{target} {reason}; {FREE_FOLDER_HINT}")
     if not target.is_dir() or not any(target.iterdir()):
         return
     if not is_modelshare_output(target):
-        raise UsageError(
+        raise InvalidInputError(
             f"{target} is not empty and modelshare did not write it; {FREE_FOLDER_HINT} "
             "(--overwrite replaces only a release or a converted model)"
         )
     if not overwrite:
-        raise UsageError(
+        raise InvalidInputError(
             f"{target} is not empty (an earlier modelshare output); {FREE_FOLDER_HINT}, "
             "or pass --overwrite (overwrite=True) to replace it"
         )
@@ -89,10 +90,10 @@ def atomic_directory(
 
     Example:
         >>> with atomic_directory(Path("out"), overwrite=True) as staging:
-        ...     (staging / "a.txt").write_text("a")
+        ...     _ = (staging / "a.txt").write_text("a")
 
     Raises:
-        UsageError: ``target`` may not be written (see :func:`ensure_free_target`).
+        InvalidInputError: ``target`` may not be written (see :func:`ensure_free_target`).
     """
     ensure_free_target(target, overwrite=overwrite, inputs=inputs)
     target = Path(target).resolve()
@@ -114,8 +115,9 @@ def locked(lock_file: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``lock_file``; the system releases it if the process dies.
 
     Example:
-        >>> with locked(Path("registry/penguin-species/.lock")):
-        ...     publish_one_version()
+        >>> with locked(Path("releases/.lock")):
+        ...     print("one writer at a time")
+        one writer at a time
     """
     with open(lock_file, "ab") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
@@ -126,7 +128,8 @@ def fsync_directory(folder: Path) -> None:
     """Make the entries of ``folder`` (files created, renamed or removed in it) durable.
 
     Example:
-        >>> (folder / "a.txt").rename(folder / "b.txt")
+        >>> folder = Path("releases/penguin-species")
+        >>> _ = (folder / "README.md").rename(folder / "CARD.md")
         >>> fsync_directory(folder)
     """
     descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
@@ -142,7 +145,7 @@ def fsync_tree(root: Path) -> None:
     Files are not synced here: sync each one as it is written.
 
     Example:
-        >>> fsync_tree(Path("registry/penguin-species/.1.0.0.x1y2.partial"))
+        >>> fsync_tree(Path("releases/penguin-species"))
     """
     for folder, _, _ in os.walk(root, topdown=False):
         fsync_directory(Path(folder))
@@ -152,7 +155,7 @@ def write_file_durably(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically and durably: temporary file, fsync, rename.
 
     Example:
-        >>> write_file_durably(Path("releases/x/manifest.json"), b"{}")
+        >>> write_file_durably(Path("releases/penguin-species/notes.json"), b"{}")
     """
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

@@ -49,9 +49,10 @@ def drop_release_folders_from_path() -> list[str]:
     release imports nothing from it.
 
     Example:
-        >>> os.chdir("downloads/penguin-species")
+        >>> os.chdir("releases/penguin-species")
+        >>> sys.path.insert(0, os.getcwd())  # as `python -m` does
         >>> drop_release_folders_from_path()
-        ['/home/me/downloads/penguin-species']
+        ['/.../releases/penguin-species']
     """
     dropped = [entry for entry in sys.path if _set_aside(entry, None)]
     sys.path[:] = [entry for entry in sys.path if entry not in dropped]

@@ -7,9 +7,11 @@ receiver's credentials, with a temporary ``HOME``, within a time limit and, wher
 applied. It is not a sandbox: the example can still read and write the receiver's files.
 
 Example:
-    >>> running = start_isolated_example(Path("downloads/penguin-species"))
-    >>> running.outcome() is None, running.isolation.network_isolated
-    (True, True)
+    >>> Path("received/examples").mkdir(parents=True)
+    >>> _ = Path("received/examples/predict.py").write_text("print('Adelie')")
+    >>> running = start_isolated_example(Path("received"))
+    >>> running.outcome() is None, running.isolation.files_copied
+    (True, 1)
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Any
 from modelshare.errors import ModelshareError
 from modelshare.examples import EXAMPLE_TIMEOUT_SECONDS, example_failure
 from modelshare.layout import EXAMPLE_PATH
+from modelshare.reports import Report
 
 CREDENTIAL_PARTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL")
 CREDENTIAL_SUFFIXES = ("_KEY", "_AUTH")
@@ -63,7 +66,7 @@ _LINE_CHARS = 300
 
 
 @dataclass(frozen=True)
-class Isolation:
+class Isolation(Report):
     """What kept a release's example away from the receiver's files, secrets and network.
 
     ``network_reason`` says why the network could not be cut off; None when it was.
@@ -93,7 +96,7 @@ class Isolation:
             f"{self.time_limit_seconds:g} s time limit, network: {self.network}"
         )
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The measures as plain data, for ``--json`` output (never a variable's value)."""
         return {
             "copy": True,
@@ -112,9 +115,11 @@ class IsolatedExample:
     """A release's example running in an isolated copy; :meth:`outcome` waits for it.
 
     Example:
-        >>> running = start_isolated_example(Path("downloads/penguin-species"))
-        >>> running.outcome() is None, running.isolation.network
-        (True, 'none (unshare --user --map-root-user --net)')
+        >>> Path("received/examples").mkdir(parents=True)
+        >>> _ = Path("received/examples/predict.py").write_text("open('model.skops')")
+        >>> running = start_isolated_example(Path("received"))
+        >>> running.outcome()
+        "the release's example failed (FileNotFoundError: [Errno 2] No such file or directory: ...)"
     """
 
     process: subprocess.Popen[bytes]
@@ -166,8 +171,10 @@ def start_isolated_example(
     write the receiver's files: this is not a sandbox.
 
     Example:
-        >>> running = start_isolated_example(Path("downloads/penguin-species"), timeout=60)
-        >>> running.outcome()
+        >>> Path("received/examples").mkdir(parents=True)
+        >>> _ = Path("received/examples/predict.py").write_text("while True: pass")
+        >>> start_isolated_example(Path("received"), timeout=0.2).outcome()
+        "the release's example did not finish in 0.2 s and was stopped"
 
     Raises:
         ModelshareError: the release could not be copied to a temporary folder.
@@ -203,8 +210,8 @@ def copy_regular_files(source: Path, destination: Path) -> int:
     Symbolic links (to files or folders) and special files are left out, never followed.
 
     Example:
-        >>> copy_regular_files(Path("downloads/penguin-species"), Path("/tmp/copy"))
-        17
+        >>> copy_regular_files(Path("releases/penguin-species"), Path("copy"))
+        18
 
     Raises:
         ModelshareError: a file could not be read or written.

@@ -19,33 +19,32 @@ is the current folder (:mod:`modelshare.imports`).
 
 Example:
     >>> model = load("releases/penguin-species")
-    >>> net = load("releases/seed-model", model_class=MyModel)
-    >>> forest = load("releases/forest", trusted=["sklearn.tree._tree.Tree"])
+    >>> model.predict(X_new.head(3))
+    array(['Adelie', 'Adelie', 'Adelie'], dtype=object)
+    >>> _ = Path("releases/penguin-species/README.md").write_text("changed after the release")
+    >>> load("releases/penguin-species")
+    Traceback (most recent call last):
+    ...
+    modelshare.errors.IntegrityError: ...: README.md modified; it was not loaded
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
+from os import PathLike
 from typing import Any
 
-from modelshare.bundle import Bundle
-from modelshare.errors import ModelshareError, UsageError
-from modelshare.imports import imports_outside
-from modelshare.manifest import require_verified
-from modelshare.safety import refuse_pickle
-
-NOT_LOADED = "it was not loaded"
+from modelshare.bundle import Bundle, open_release
 
 
 def load(
-    path: str | Path,
+    path: str | PathLike[str] | Bundle,
     *,
     model_class: type | None = None,
     trusted: Iterable[str] = (),
     allow_pickle: bool = False,
     allow_unverified: bool = False,
-    require_signature: str | Path | None = None,
+    require_signature: str | PathLike[str] | None = None,
 ) -> Any:
     """The model of a release folder, after the checks above.
 
@@ -59,66 +58,28 @@ def load(
       remote code.
 
     Example:
-        >>> load("releases/seed-model", model_class=MyModel)(torch.rand(1, 3, 32)).shape
-        torch.Size([1, 3, 10])
+        >>> Path("releases/penguin-species/manifest.json").unlink()
+        >>> load("releases/penguin-species")
+        Traceback (most recent call last):
+        ...
+        modelshare.errors.IntegrityError: releases/penguin-species has no manifest.json, so ...
+        >>> load("releases/penguin-species", allow_unverified=True).classes_
+        array(['Adelie', 'Chinstrap', 'Gentoo'], dtype=object)
 
     Raises:
+        NotAReleaseError: ``path`` is no folder, or holds no modelshare.json (also a
+            :class:`FileNotFoundError`).
         IntegrityError: a file differs from the manifest, or there is none and
-            ``allow_unverified`` is False.
+            ``allow_unverified`` is False, or the signature does not match.
         UnsafeContentError: a file could run code, or needs a type nobody trusted.
-        ModelshareError: not a release, a wrong signature, or a model that cannot be built.
+        InvalidInputError: an argument that does not fit the release (also a
+            :class:`ValueError`), or an invalid record.
+        ModelshareError: the model cannot be built.
     """
-    folder = Path(path)
-    with imports_outside(folder):
-        return _load(
-            folder,
-            model_class=model_class,
-            trusted=list(trusted),
-            allow_pickle=allow_pickle,
-            allow_unverified=allow_unverified,
-            require_signature=require_signature,
-        )
-
-
-def _load(
-    folder: Path,
-    *,
-    model_class: type | None,
-    trusted: list[str],
-    allow_pickle: bool,
-    allow_unverified: bool,
-    require_signature: str | Path | None,
-) -> Any:
-    bundle = Bundle.open(folder)
-    require_verified(folder, NOT_LOADED, allow_unverified=allow_unverified)
-    if require_signature is not None:
-        from modelshare.signing import verify_signature
-
-        verify_signature(folder, require_signature)
-    facts = bundle.record.model
-    scans = {
-        file.name: refuse_pickle(file, allow_pickle=allow_pickle, trusted=trusted)
-        for file in _read_files(folder)
-    }
-    if facts.file not in scans:
-        raise ModelshareError(f"{folder} has no {facts.file}: the release is incomplete")
-    weights_format = scans[facts.file].format
-    if facts.framework == "scikit-learn":
-        from modelshare.models.sklearn import load_model
-
-        return load_model(folder / facts.file, trusted)
-    if trusted:
-        raise UsageError("trusted= lists skops types; it applies to scikit-learn releases")
-    if facts.framework == "pytorch":
-        from modelshare.models.pytorch import load_network
-
-        return load_network(folder, facts, model_class, weights_format)
-    from modelshare.models.transformers import load_pretrained
-
-    return load_pretrained(folder, facts, weights_format)
-
-
-def _read_files(folder: Path) -> list[Path]:
-    """The files loaders read: every regular file at the top of the release folder (the
-    manifest check has refused links and special files)."""
-    return sorted(path for path in folder.iterdir() if path.is_file() and not path.is_symlink())
+    return open_release(path).load_model(
+        trusted,
+        model_class=model_class,
+        allow_pickle=allow_pickle,
+        allow_unverified=allow_unverified,
+        require_signature=require_signature,
+    )

@@ -9,7 +9,7 @@ Hashing reports its progress through :mod:`modelshare.progress` and prints nothi
 Example:
     >>> manifest = write_manifest(Path("releases/penguin-species"))
     >>> [entry.path for entry in manifest.files][:2]
-    ['README.md', 'examples/predict.py']
+    ['README.md', 'data_profile.json']
     >>> verify_folder(Path("releases/penguin-species")).ok
     True
 """
@@ -29,13 +29,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from modelshare.errors import (
     IntegrityError,
+    InvalidInputError,
     ModelshareError,
-    UsageError,
     first_validation_error,
 )
 from modelshare.fsutil import write_file_durably
 from modelshare.layout import MANIFEST_FILE, SIGNATURE_FILES
 from modelshare.progress import Advance, no_advance, tracked
+from modelshare.release_folder import require_release
+from modelshare.reports import Report
 
 RESERVED_FILES = frozenset({MANIFEST_FILE, *SIGNATURE_FILES})
 MANIFEST_SCHEMA_VERSION = "1.0"
@@ -117,6 +119,9 @@ class Manifest(BaseModel):
         """Paths whose entry differs between this manifest and ``other``, or is in one only.
 
         Example:
+            >>> published = read_manifest(Path("releases/penguin-species"))
+            >>> _ = Path("releases/penguin-species/README.md").write_text("# Penguins\\n")
+            >>> candidate = write_manifest(Path("releases/penguin-species"))
             >>> published.differences(candidate)
             ['README.md']
         """
@@ -137,11 +142,15 @@ class Digest(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Verification:
+class Verification(Report):
     """How a folder compares with its manifest; ``ok`` when nothing differs.
 
     Example:
-        >>> result = verify_folder(Path("releases/penguin-species"))
+        >>> folder = Path("releases/penguin-species")
+        >>> _ = (folder / "model.skops").write_bytes(b"tampered")
+        >>> _ = (folder / "notes.txt").write_text("added")
+        >>> (folder / "model.sig").symlink_to("model.skops")
+        >>> result = verify_folder(folder)
         >>> result.modified, result.missing, result.extra, result.not_regular
         (('model.skops',), (), ('notes.txt',), ('model.sig',))
     """
@@ -179,6 +188,7 @@ class Verification:
         manifest; ``name`` is how the message calls it (default: the folder's path).
 
         Example:
+            >>> _ = Path("releases/penguin-species/model.skops").write_bytes(b"tampered")
             >>> verify_folder(Path("releases/penguin-species")).require_match("nothing was signed")
             Traceback (most recent call last):
             ...
@@ -189,7 +199,7 @@ class Verification:
                 f"{name or self.folder} does not match its manifest: {self.describe()}; {outcome}"
             )
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The verification as plain data, for ``--json`` output."""
         return {
             "path": str(self.folder),
@@ -280,15 +290,19 @@ def write_manifest(folder: str | Path) -> Manifest:
     Refuses symbolic links and other special files: a release holds regular files only.
 
     Example:
-        >>> write_manifest(Path("releases/penguin-species")).total_size
-        250180
+        >>> len(write_manifest(Path("releases/penguin-species")).files)
+        17
+
+    Raises:
+        InvalidInputError: no such folder, or it holds a link, a special file or a file name
+            a release cannot hold.
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise UsageError(f"cannot write the manifest of {folder}: no such folder")
+        raise InvalidInputError(f"cannot write the manifest of {folder}: no such folder")
     listing = _list_folder(folder)
     if listing.other:
-        raise ModelshareError(
+        raise InvalidInputError(
             f"cannot write the manifest of {folder}: {min(listing.other)} is a symbolic link or "
             "special file; a release holds regular files only: replace it with the file itself"
         )
@@ -296,7 +310,7 @@ def write_manifest(folder: str | Path) -> Manifest:
     for path in paths:
         reason = unsafe_path_reason(path)
         if reason:
-            raise ModelshareError(f"cannot write the manifest of {folder}: {path!r} {reason}")
+            raise InvalidInputError(f"cannot write the manifest of {folder}: {path!r} {reason}")
     total = sum(listing.regular[p] for p in paths)
     with tracked(total, f"hashing {folder.name}") as advance:
         files = [
@@ -310,23 +324,21 @@ def write_manifest(folder: str | Path) -> Manifest:
 
 def _read_manifest_bytes(folder: Path) -> tuple[bytes, Manifest]:
     """The bytes of ``folder/manifest.json`` and the manifest they hold."""
-    path = folder / MANIFEST_FILE
-    if not folder.is_dir():
-        raise UsageError(f"{folder} is not a modelshare release: no such folder")
+    path = require_release(folder, holding=()) / MANIFEST_FILE
     if path.is_symlink() or (path.exists() and not path.is_file()):
-        raise UsageError(f"{path} is not a regular file; a manifest is never a link")
+        raise IntegrityError(f"{path} is not a regular file; a manifest is never a link")
     if not path.exists():
-        raise UsageError(f"{folder} is not a modelshare release: {MANIFEST_FILE} not found")
+        raise IntegrityError(_no_manifest(folder, "nothing was checked"))
     with _open_no_follow(path) as file:
         data = file.read()
     try:
         manifest = Manifest.model_validate_json(data)
     except ValidationError as error:
-        raise UsageError(
+        raise IntegrityError(
             f"{path} is not a valid manifest: {first_validation_error(error)}"
         ) from error
     if manifest.schema_version.split(".")[0] != MANIFEST_SCHEMA_VERSION.split(".")[0]:
-        raise UsageError(
+        raise ModelshareError(
             f"{path} has schema version {manifest.schema_version}; this modelshare reads "
             f"{MANIFEST_SCHEMA_VERSION}: upgrade modelshare"
         )
@@ -338,7 +350,12 @@ def read_manifest(folder: str | Path) -> Manifest:
 
     Example:
         >>> len(read_manifest(Path("releases/penguin-species")).files)
-        7
+        17
+
+    Raises:
+        NotAReleaseError: ``folder`` is no folder.
+        IntegrityError: the manifest is missing, a link, or invalid.
+        ModelshareError: the manifest is of a newer schema than this modelshare reads.
     """
     return _read_manifest_bytes(Path(folder))[1]
 
@@ -348,6 +365,7 @@ def unverified_files(folder: str | Path, paths: list[str]) -> list[str]:
     (each as ``"path (status)"``).
 
     Example:
+        >>> _ = Path("releases/penguin-species/data_profile.json").write_text("{}")
         >>> unverified_files(Path("releases/penguin-species"), ["data_profile.json"])
         ['data_profile.json (modified)']
 
@@ -377,6 +395,7 @@ def refuse_unverified(folder: str | Path, paths: list[str]) -> None:
     or that has no manifest at all.
 
     Example:
+        >>> _ = Path("releases/penguin-species/data_profile.json").write_text("{}")
         >>> refuse_unverified(Path("releases/penguin-species"), ["data_profile.json"])
         Traceback (most recent call last):
         ...
@@ -431,19 +450,18 @@ def require_manifest(folder: str | Path, outcome: str) -> None:
     """Refuse a folder that has no manifest: none of its files can be checked.
 
     Example:
+        >>> Path("downloads/unknown").mkdir(parents=True)
         >>> require_manifest(Path("downloads/unknown"), "it was not loaded")
         Traceback (most recent call last):
         ...
         modelshare.errors.IntegrityError: downloads/unknown has no manifest.json, so none ...
 
     Raises:
-        UsageError: ``folder`` does not exist.
+        NotAReleaseError: ``folder`` is no folder.
         IntegrityError: ``folder/manifest.json`` does not exist; a manifest that exists but
             is not a regular file is refused by :func:`read_manifest`.
     """
-    if not Path(folder).is_dir():
-        raise UsageError(f"{folder} is not a modelshare release: no such folder")
-    manifest = Path(folder) / MANIFEST_FILE
+    manifest = require_release(folder, holding=()) / MANIFEST_FILE
     if not manifest.exists() and not manifest.is_symlink():
         raise IntegrityError(_no_manifest(Path(folder), outcome))
 
@@ -501,6 +519,7 @@ def verify_folder(folder: str | Path) -> Verification:
     """Re-hash every file of ``folder`` and compare it with the folder's manifest.
 
     Example:
+        >>> _ = Path("releases/penguin-species/model.skops").write_bytes(b"tampered")
         >>> result = verify_folder(Path("releases/penguin-species"))
         >>> result.ok, result.describe()
         (False, 'model.skops modified')
@@ -517,7 +536,7 @@ def copy_verified(source: str | Path, destination: str | Path) -> Verification:
     file. The caller discards ``destination`` unless the result is ``ok``.
 
     Example:
-        >>> copy_verified(Path("registry/penguin-species/1.0.0"), staging).ok
+        >>> copy_verified(Path("releases/penguin-species"), Path("staging")).ok
         True
     """
     source, destination = Path(source), Path(destination)

@@ -6,6 +6,8 @@ pass to the progress of the current context; an application sets one around its 
 imported here, so setting it costs a command nothing.
 
 Example:
+    >>> from modelshare.cli.app import progress_bar
+    >>> from modelshare.manifest import verify_folder
     >>> with reporting_progress(progress_bar):
     ...     verify_folder(Path("releases/penguin-species")).ok
     True
@@ -44,9 +46,11 @@ def reporting_progress(progress: Progress) -> Iterator[None]:
     """Report every pass inside the block to ``progress``; the previous one is restored after.
 
     Example:
+        >>> from modelshare.cli.app import progress_bar
+        >>> from modelshare.manifest import write_manifest
         >>> with reporting_progress(progress_bar):
-        ...     write_manifest(Path("releases/penguin-species")).total_size
-        250180
+        ...     len(write_manifest(Path("releases/penguin-species")).files)
+        17
     """
     token = _current.set(progress)
     try:

@@ -4,8 +4,9 @@ Every human field holds an honest example text, so the release passes the checkl
 who shares their own model replaces those texts with their own.
 
 Example:
-    >>> bundle = build_quickstart_release(Path("releases/penguin-species"), overwrite=True)
-    >>> bundle.record.training_data.n_samples
+    >>> out = Path("releases/penguin-species")
+    >>> bundle = build_quickstart_release(out, overwrite=True)  # doctest: +SKIP
+    >>> bundle.record.training_data.n_samples  # doctest: +SKIP
     179
 """
 

@@ -14,6 +14,15 @@ Keys are elliptic-curve PEM files on the curves model-signing accepts (P-256, P-
 Signing needs the ``signing`` extra (``pip install 'modelshare[signing]'``).
 
 Example:
+    >>> from cryptography.hazmat.primitives import serialization as pem
+    >>> from cryptography.hazmat.primitives.asymmetric import ec
+    >>> key = ec.generate_private_key(ec.SECP256R1())
+    >>> _ = Path("key.pem").write_bytes(
+    ...     key.private_bytes(pem.Encoding.PEM, pem.PrivateFormat.PKCS8, pem.NoEncryption())
+    ... )
+    >>> _ = Path("pub.pem").write_bytes(key.public_key().public_bytes(
+    ...     pem.Encoding.PEM, pem.PublicFormat.SubjectPublicKeyInfo
+    ... ))
     >>> sign_release(Path("releases/penguin-species"), Path("key.pem"))
     PosixPath('releases/penguin-species/model.sig')
     >>> verify_signature(Path("releases/penguin-species"), Path("pub.pem"))
@@ -28,10 +37,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from modelshare.errors import ModelshareError, UsageError
+from modelshare.errors import IntegrityError, InvalidInputError, ModelshareError
 from modelshare.fsutil import write_file_durably
 from modelshare.layout import SIGNATURE_FILE, SIGNATURE_FILES
 from modelshare.manifest import verify_folder
+from modelshare.release_folder import require_release
 
 SUPPORTED_CURVES = ("secp256r1", "secp384r1", "secp521r1")
 KEY_HINT = (
@@ -48,23 +58,23 @@ _MISMATCHES = (
 
 
 def _library(name: str) -> ModuleType:
-    """A model-signing module, or a usage error saying how to install the extra."""
+    """A model-signing module, or an error saying how to install the extra."""
     import importlib
 
     try:
         return importlib.import_module(f"model_signing.{name}")
     except ImportError as error:
-        raise UsageError(
+        raise ModelshareError(
             "signing needs the model-signing package: pip install 'modelshare[signing]'"
         ) from error
 
 
 def _read_key_file(path: Path, kind: str) -> bytes:
-    """The bytes of a key file, or a usage error naming it."""
+    """The bytes of a key file, or an invalid-input error naming it."""
     try:
         return path.read_bytes()
     except OSError as error:
-        raise UsageError(f"cannot read the {kind} {path}: {error.strerror}") from error
+        raise InvalidInputError(f"cannot read the {kind} {path}: {error.strerror}") from error
 
 
 def _check_curve(key: Any, path: Path, kind: str) -> None:
@@ -76,7 +86,7 @@ def _check_curve(key: Any, path: Path, kind: str) -> None:
     if not is_ec or curve not in SUPPORTED_CURVES:
         name = type(key).__name__.lstrip("_").removesuffix("PrivateKey").removesuffix("PublicKey")
         found = f"an EC key on {curve}" if is_ec else f"not an EC key ({name})"
-        raise UsageError(
+        raise InvalidInputError(
             f"{path} is {found}; model-signing needs an EC {kind} on P-256, P-384 or P-521: "
             f"{KEY_HINT}"
         )
@@ -86,11 +96,23 @@ def check_private_key(path: str | Path, password: str | None = None) -> None:
     """Load a PEM private key as model-signing will, failing with one line that says why not.
 
     Example:
+        >>> from cryptography.hazmat.primitives import serialization as pem
+        >>> from cryptography.hazmat.primitives.asymmetric import ec
+        >>> key = ec.generate_private_key(ec.SECP256R1())
+        >>> _ = Path("key.pem").write_bytes(
+        ...     key.private_bytes(pem.Encoding.PEM, pem.PrivateFormat.PKCS8, pem.NoEncryption())
+        ... )
         >>> check_private_key(Path("key.pem"))
+        >>> from cryptography.hazmat.primitives.asymmetric import ed25519
+        >>> _ = Path("ed25519.pem").write_bytes(
+        ...     ed25519.Ed25519PrivateKey.generate().private_bytes(
+        ...         pem.Encoding.PEM, pem.PrivateFormat.PKCS8, pem.NoEncryption()
+        ...     )
+        ... )
         >>> check_private_key(Path("ed25519.pem"))
         Traceback (most recent call last):
         ...
-        modelshare.errors.UsageError: ed25519.pem is not an EC key (Ed25519); model-signing ...
+        modelshare.errors.InvalidInputError: ed25519.pem is not an EC key (Ed25519); ...
     """
     from cryptography.hazmat.primitives import serialization
 
@@ -104,9 +126,9 @@ def check_private_key(path: str | Path, password: str | None = None) -> None:
             "give its password with --password-env VAR" if secret is None else "drop the password"
         )
         state = "is encrypted" if secret is None else "is not encrypted"
-        raise UsageError(f"the private key {path} {state}: {hint}") from error
+        raise InvalidInputError(f"the private key {path} {state}: {hint}") from error
     except ValueError as error:
-        raise UsageError(
+        raise InvalidInputError(
             f"cannot load the private key {path}: wrong password, or not a PEM private key"
         ) from error
     _check_curve(key, path, "private key")
@@ -116,15 +138,28 @@ def check_public_key(path: str | Path) -> None:
     """Load a PEM public key as model-signing will, failing with one line that says why not.
 
     Example:
+        >>> from cryptography.hazmat.primitives import serialization as pem
+        >>> from cryptography.hazmat.primitives.asymmetric import ec
+        >>> key = ec.generate_private_key(ec.SECP256R1())
+        >>> _ = Path("key.pem").write_bytes(
+        ...     key.private_bytes(pem.Encoding.PEM, pem.PrivateFormat.PKCS8, pem.NoEncryption())
+        ... )
+        >>> _ = Path("pub.pem").write_bytes(key.public_key().public_bytes(
+        ...     pem.Encoding.PEM, pem.PublicFormat.SubjectPublicKeyInfo
+        ... ))
         >>> check_public_key(Path("pub.pem"))
+
+    Raises:
+        InvalidInputError: the file cannot be read, or is not a PEM EC public key.
     """
     from cryptography.hazmat.primitives import serialization
 
     path = Path(path)
+    data = _read_key_file(path, "public key")
     try:
-        key = serialization.load_pem_public_key(_read_key_file(path, "public key"))
+        key = serialization.load_pem_public_key(data)
     except ValueError as error:
-        raise UsageError(f"{path} is not a PEM public key: {KEY_HINT}") from error
+        raise InvalidInputError(f"{path} is not a PEM public key: {KEY_HINT}") from error
     _check_curve(key, path, "public key")
 
 
@@ -134,10 +169,22 @@ def sign_release(
     """Sign a release folder that matches its manifest; writes ``model.sig`` atomically.
 
     Example:
+        >>> from cryptography.hazmat.primitives import serialization as pem
+        >>> from cryptography.hazmat.primitives.asymmetric import ec
+        >>> key = ec.generate_private_key(ec.SECP256R1())
+        >>> _ = Path("key.pem").write_bytes(
+        ...     key.private_bytes(pem.Encoding.PEM, pem.PrivateFormat.PKCS8, pem.NoEncryption())
+        ... )
         >>> sign_release(Path("releases/penguin-species"), Path("key.pem")).name
         'model.sig'
+
+    Raises:
+        NotAReleaseError: ``folder`` holds no release.
+        IntegrityError: the folder differs from its manifest, or has none.
+        InvalidInputError: the key cannot be read, is not an EC key, or the password is wrong.
+        ModelshareError: the model-signing package is not installed.
     """
-    folder, private_key = Path(folder), Path(private_key)
+    folder, private_key = require_release(folder), Path(private_key)
     verify_folder(folder).require_match("nothing was signed")
     check_private_key(private_key, password)
     signing, hashing = _library("signing"), _library("hashing")
@@ -161,20 +208,20 @@ def _describe_mismatch(message: str) -> str:
     return ", ".join(sorted(found)) or "the files differ"
 
 
-def _failure(name: str, public_key: Path, error: Exception) -> ModelshareError:
+def _failure(name: str, public_key: Path, error: Exception) -> IntegrityError:
     """One line for whatever model-signing found wrong with the signature of ``name``."""
     message = str(error)
     if message.startswith("Key mismatch"):
-        return ModelshareError(
+        return IntegrityError(
             f"{name} was signed with another key than {public_key}; "
             "do not use it unless you trust the key that signed it"
         )
     if message.startswith("Signature mismatch"):
-        return ModelshareError(
+        return IntegrityError(
             f"{name} does not match its signature: {_describe_mismatch(message)}; "
             "it was changed after signing"
         )
-    return ModelshareError(
+    return IntegrityError(
         f"the {SIGNATURE_FILE} of {name} is not a valid signature for {public_key}: "
         "it was damaged or forged"
     )
@@ -185,22 +232,36 @@ def verify_signature(
 ) -> None:
     """Check that ``folder`` holds exactly the files the owner of ``public_key`` signed.
 
-    Raises :class:`~modelshare.errors.ModelshareError` naming what differs: an unsigned
-    folder, another key, a changed, missing or extra file, or a damaged signature. ``name``
-    is how messages call the release (default: the folder's path).
+    ``name`` is how messages call the release (default: the folder's path).
 
     Example:
+        >>> from cryptography.hazmat.primitives import serialization as pem
+        >>> from cryptography.hazmat.primitives.asymmetric import ec
+        >>> key = ec.generate_private_key(ec.SECP256R1())
+        >>> _ = Path("key.pem").write_bytes(
+        ...     key.private_bytes(pem.Encoding.PEM, pem.PrivateFormat.PKCS8, pem.NoEncryption())
+        ... )
+        >>> _ = Path("pub.pem").write_bytes(key.public_key().public_bytes(
+        ...     pem.Encoding.PEM, pem.PublicFormat.SubjectPublicKeyInfo
+        ... ))
+        >>> _ = sign_release(Path("releases/penguin-species"), Path("key.pem"))
         >>> verify_signature(Path("releases/penguin-species"), Path("pub.pem"))
+
+    Raises:
+        IntegrityError: naming what differs: an unsigned folder, another key, a changed,
+            missing or extra file, or a damaged signature.
+        InvalidInputError: ``public_key`` cannot be read or is not a PEM public key.
+        ModelshareError: the model-signing package is not installed.
     """
     folder, public_key = Path(folder), Path(public_key)
     name = name or str(folder)
+    check_public_key(public_key)
     signature = folder / SIGNATURE_FILE
     if not signature.is_file():
-        raise ModelshareError(
+        raise IntegrityError(
             f"{name} is not signed: {SIGNATURE_FILE} not found; "
             "its publisher signs it with `modelshare sign DIR --key key.pem`"
         )
-    check_public_key(public_key)
     verifying = _library("verifying")
     config = verifying.Config().use_elliptic_key_verifier(public_key=public_key)
     try:
@@ -214,6 +275,18 @@ def signature_check(public_key: str | Path, *, name: str) -> Callable[[Path], No
     ``pull(accept=...)``; the key itself is checked first, before anything is downloaded.
 
     Example:
+        >>> from cryptography.hazmat.primitives import serialization as pem
+        >>> from cryptography.hazmat.primitives.asymmetric import ec
+        >>> key = ec.generate_private_key(ec.SECP256R1())
+        >>> _ = Path("key.pem").write_bytes(
+        ...     key.private_bytes(pem.Encoding.PEM, pem.PrivateFormat.PKCS8, pem.NoEncryption())
+        ... )
+        >>> _ = Path("pub.pem").write_bytes(key.public_key().public_bytes(
+        ...     pem.Encoding.PEM, pem.PublicFormat.SubjectPublicKeyInfo
+        ... ))
+        >>> _ = sign_release(Path("releases/penguin-species"), Path("key.pem"))
+        >>> from modelshare.hubs.local import LocalRegistry
+        >>> _ = LocalRegistry().publish(Path("releases/penguin-species"))
         >>> check = signature_check(Path("pub.pem"), name="penguin-species@1.0.0")
         >>> LocalRegistry().pull("penguin-species", "1.0.0", accept=check)
         PosixPath('penguin-species-1.0.0')

@@ -8,14 +8,14 @@ date column is a date column for ``release``, ``profile``, ``drift`` and ``ood``
 gives its rows in batches, each column read as numbers or as labels, in bounded memory (CSV in
 blocks of :data:`CSV_BLOCK_BYTES`, the rest in batches of :data:`BATCH_ROWS` rows), or whole as
 a DataFrame (:func:`read_table`) through the same parse. A table that cannot be read raises
-:class:`~modelshare.errors.UsageError` with one line that says what to do.
+:class:`~modelshare.errors.InvalidInputError` with one line that says what to do.
 
 Example:
-    >>> source = open_source(Path("train.csv"))
-    >>> source.kinds["day"], source.kinds["island"]
-    ('datetime', 'categorical')
+    >>> pd.DataFrame({"day": ["2007-11-01"], "island": ["Dream"]}).to_csv("days.csv", index=False)
+    >>> open_source(Path("days.csv")).kinds
+    {'day': 'datetime', 'island': 'categorical'}
     >>> read_table(Path("train.csv")).shape
-    (179, 8)
+    (179, 7)
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import pyarrow.csv as pv
 import pyarrow.parquet as pq
 import pyarrow.types as pat
 
-from modelshare.errors import UsageError
+from modelshare.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from modelshare.record import FeatureKind
@@ -93,7 +93,7 @@ def kind_of(data_type: pa.DataType, column: str, source: str) -> FeatureKind:
         'datetime'
 
     Raises:
-        UsageError: the column holds bytes that are not UTF-8 text, or nested values (lists,
+        InvalidInputError: the column holds bytes that are not UTF-8 text, or nested values (lists,
             structs, maps) or another type no feature is made of.
     """
     if pat.is_boolean(data_type):
@@ -106,11 +106,11 @@ def kind_of(data_type: pa.DataType, column: str, source: str) -> FeatureKind:
     if any(check(data_type) for check in labels):
         return "categorical"
     if pat.is_binary(data_type) or pat.is_large_binary(data_type):
-        raise UsageError(
+        raise InvalidInputError(
             f"column '{shown(column)}' of {source} holds bytes that are not UTF-8 text; "
             "save the table as UTF-8"
         )
-    raise UsageError(
+    raise InvalidInputError(
         f"column '{shown(column)}' of {source} holds values of type {shown(str(data_type))}, "
         "which no reader of modelshare takes; flatten it into columns of numbers, labels, "
         "booleans or dates"
@@ -126,7 +126,7 @@ def feature_kind(column: pd.Series) -> FeatureKind:
         'boolean'
 
     Raises:
-        UsageError: the column holds values of a type no feature is made of (see
+        InvalidInputError: the column holds values of a type no feature is made of (see
             :func:`kind_of`).
     """
     return kind_of(column_array(column).type, str(column.name), "the data")
@@ -156,7 +156,7 @@ def as_labels(column: pd.Series) -> pa.Array:
         ['true', None]
 
     Raises:
-        UsageError: the column's values cannot be spelled as labels.
+        InvalidInputError: the column's values cannot be spelled as labels.
     """
     return read_as(column_array(column), "categorical", str(column.name), "the data")
 
@@ -169,7 +169,7 @@ def read_as(array: pa.Array, how: ReadAs, column: str, source: str) -> pa.Array:
         [1.0, None]
 
     Raises:
-        UsageError: a value cannot be read so (a label where numbers are read).
+        InvalidInputError: a value cannot be read so (a label where numbers are read).
     """
     wanted = pa.float64() if how == "numeric" else pa.string()
     if array.type == wanted:
@@ -182,7 +182,7 @@ def read_as(array: pa.Array, how: ReadAs, column: str, source: str) -> pa.Array:
         return pc.cast(array, wanted)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
         what = "numbers" if how == "numeric" else "labels"
-        raise UsageError(
+        raise InvalidInputError(
             f"column '{shown(column)}' of {source} cannot be read as {what} "
             f"({first_line(error)}); make every value of the column the same type"
         ) from error
@@ -229,14 +229,14 @@ def check_column_names(names: Sequence[Any], source: str) -> None:
     Example:
         >>> check_column_names(["island", "mass", "island"], "train.csv")
         Traceback (most recent call last):
-        modelshare.errors.UsageError: train.csv has several columns named island (columns 1, 3) ...
+        modelshare.errors.InvalidInputError: train.csv has several columns named island ...
 
     Raises:
-        UsageError: a name is empty, repeated, or holds a control character.
+        InvalidInputError: a name is empty, repeated, or holds a control character.
     """
     problem = column_name_problem([str(name) for name in names])
     if problem is not None:
-        raise UsageError(f"{source} {problem}")
+        raise InvalidInputError(f"{source} {problem}")
 
 
 def column_name_problem(names: Sequence[str]) -> str | None:
@@ -321,7 +321,7 @@ class TableSource(ABC):
     Example:
         >>> source = open_source(Path("train.csv"))
         >>> source.columns[:2], source.kinds["island"]
-        (['island', 'bill_length_mm'], 'categorical')
+        (['bill_length_mm', 'bill_depth_mm'], 'categorical')
     """
 
     FORMAT = "a table"
@@ -330,7 +330,7 @@ class TableSource(ABC):
     def __init__(self, name: str, schema: pa.Schema) -> None:
         check_column_names(schema.names, name)
         if not schema.names:
-            raise UsageError(f"{name} has no columns; pass a table with named columns")
+            raise InvalidInputError(f"{name} has no columns; pass a table with named columns")
         self.name = name
         self.schema = schema
         self.kinds: dict[str, FeatureKind] = {
@@ -346,17 +346,18 @@ class TableSource(ABC):
         """The rows of the columns ``reading`` names, each read as numbers or labels.
 
         Example:
+            >>> source = open_source(Path("train.csv"))
             >>> batch = next(source.batches({"bill_length_mm": "numeric", "island": "categorical"}))
             >>> batch.schema.types
             [DataType(double), DataType(string)]
 
         Raises:
-            UsageError: a column is absent, a value does not parse, or a column cannot be read
-                as ``reading`` says.
+            InvalidInputError: a column is absent, a value does not parse, or a column cannot
+                be read as ``reading`` says.
         """
         absent = [name for name in reading if name not in self.kinds]
         if absent:
-            raise UsageError(f"{self.name} lacks the columns {listing(absent)}; add them")
+            raise InvalidInputError(f"{self.name} lacks the columns {listing(absent)}; add them")
         for batch in self._guarded(self._parsed(list(reading))):
             arrays = [
                 read_as(batch.column(name), how, name, self.name) for name, how in reading.items()
@@ -368,24 +369,27 @@ class TableSource(ABC):
         :func:`arrow_frame`).
 
         Example:
-            >>> open_source(Path("train.csv")).to_frame()["day"].iloc[0]
+            >>> pd.DataFrame({"day": ["2007-11-01"]}).to_csv("days.csv", index=False)
+            >>> open_source(Path("days.csv")).to_frame()["day"].iloc[0]
             datetime.date(2007, 11, 1)
 
         Raises:
-            UsageError: a value does not parse as its column's type.
+            InvalidInputError: a value does not parse as its column's type.
         """
         batches = self._guarded(self._parsed(self.columns))
         return arrow_frame(pa.Table.from_batches(batches, schema=self.schema), self.name)
 
     @classmethod
-    def unreadable(cls, name: str, error: BaseException) -> UsageError:
+    def unreadable(cls, name: str, error: BaseException) -> InvalidInputError:
         """The one-line error for a table of this format that cannot be parsed.
 
         Example:
             >>> CsvSource.unreadable("new.csv", pa.ArrowInvalid("CSV parse error: Expected 3"))
-            UsageError('cannot read new.csv as CSV (CSV parse error: Expected 3); pass a ...')
+            InvalidInputError('cannot read new.csv as CSV (CSV parse error: Expected 3); ...')
         """
-        return UsageError(f"cannot read {name} as {cls.FORMAT} ({first_line(error)}); {cls.HINT}")
+        return InvalidInputError(
+            f"cannot read {name} as {cls.FORMAT} ({first_line(error)}); {cls.HINT}"
+        )
 
     @abstractmethod
     def _parsed(self, columns: list[str]) -> Iterable[pa.RecordBatch]:
@@ -410,7 +414,7 @@ class CsvSource(TableSource):
         with self._reader(None) as reader:
             schema = reader.schema
         if not any(name.strip() for name in schema.names):
-            raise UsageError(f"{path} has no columns; pass a CSV with a header row")
+            raise InvalidInputError(f"{path} has no columns; pass a CSV with a header row")
         super().__init__(str(path), schema)
 
     def _parsed(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
@@ -497,11 +501,12 @@ def open_source(data: Any, name: str | None = None) -> TableSource:
     other file is read as CSV with a header row.
 
     Example:
+        >>> X_new.to_parquet("new.parquet")
         >>> open_source(Path("new.parquet")).columns
-        ['bill_length_mm', 'bill_depth_mm', 'island']
+        ['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', 'island', 'sex']
 
     Raises:
-        UsageError: the file is missing, empty or unreadable, or a column's name or type is
+        InvalidInputError: the file is missing, empty or unreadable, or a column's name or type is
             one no reader takes.
     """
     if isinstance(data, (str, os.PathLike)):
@@ -520,10 +525,10 @@ def read_table(data: Any) -> pd.DataFrame:
 
     Example:
         >>> read_table(Path("train.csv")).shape
-        (179, 8)
+        (179, 7)
 
     Raises:
-        UsageError: the table cannot be read (see :func:`open_source`), or holds no rows.
+        InvalidInputError: the table cannot be read (see :func:`open_source`), or holds no rows.
     """
     source = open_source(data)
     frame = source.to_frame()
@@ -535,21 +540,23 @@ def require_rows(rows: int, source: TableSource) -> None:
     """Raise when a source held no rows.
 
     Example:
+        >>> pd.DataFrame(columns=["island", "sex"]).to_csv("header-only.csv", index=False)
         >>> require_rows(0, open_source(Path("header-only.csv")))
         Traceback (most recent call last):
-        modelshare.errors.UsageError: header-only.csv has columns but no rows; pass data
+        modelshare.errors.InvalidInputError: header-only.csv has columns but no rows; pass a ...
 
     Raises:
-        UsageError: ``rows`` is 0.
+        InvalidInputError: ``rows`` is 0.
     """
     if rows == 0:
-        raise UsageError(f"{source.name} has columns but no rows; pass a table with data")
+        raise InvalidInputError(f"{source.name} has columns but no rows; pass a table with data")
 
 
 def without_index(schema: pa.Schema) -> pa.Schema:
     """``schema`` without the columns pandas stored its index in: they are not data.
 
     Example:
+        >>> frame = pd.DataFrame({"id": [7], "island": ["Dream"], "bill_length_mm": [46.2]})
         >>> without_index(pa.Schema.from_pandas(frame.set_index("id"))).names
         ['island', 'bill_length_mm']
     """
@@ -567,7 +574,7 @@ def arrow_frame(table: pa.Table, source: str) -> pd.DataFrame:
         dtype('float64')
 
     Raises:
-        UsageError: a column does not convert (pandas metadata that names another type).
+        InvalidInputError: a column does not convert (pandas metadata that names another type).
     """
     for position, field in enumerate(table.schema):
         if pat.is_null(field.type):
@@ -576,7 +583,7 @@ def arrow_frame(table: pa.Table, source: str) -> pd.DataFrame:
     try:
         return table.to_pandas()
     except pa.ArrowException as error:
-        raise UsageError(
+        raise InvalidInputError(
             f"{source} cannot be read as a DataFrame ({first_line(error)}); {TABLE_HINT}"
         ) from error
 
@@ -584,11 +591,11 @@ def arrow_frame(table: pa.Table, source: str) -> pd.DataFrame:
 def _require_file(path: Path) -> None:
     """Raise unless ``path`` is an existing, non-empty file."""
     if not path.exists():
-        raise UsageError(f"{path} not found; check the path")
+        raise InvalidInputError(f"{path} not found; check the path")
     if path.is_dir():
-        raise UsageError(f"{path} is a directory; pass a CSV or Parquet file")
+        raise InvalidInputError(f"{path} is a directory; pass a CSV or Parquet file")
     if path.stat().st_size == 0:
-        raise UsageError(f"{path} is empty; pass a CSV or Parquet file with data")
+        raise InvalidInputError(f"{path} is empty; pass a CSV or Parquet file with data")
 
 
 def _is_parquet(path: Path) -> bool:
@@ -617,7 +624,7 @@ def as_frame(X: Any, feature_names: Sequence[str] | None = None) -> pd.DataFrame
         ['size', 'colour']
 
     Raises:
-        UsageError: ``X`` is of another type or shape, or its column names are unusable.
+        InvalidInputError: ``X`` is of another type or shape, or its column names are unusable.
     """
     if isinstance(X, pd.DataFrame):
         check_column_names(X.columns, "X")
@@ -629,7 +636,7 @@ def as_frame(X: Any, feature_names: Sequence[str] | None = None) -> pd.DataFrame
         _require_2d(values.shape)
         columns = _column_names(values.shape[1], feature_names)
         return pd.DataFrame(values, columns=columns).infer_objects()
-    raise UsageError(
+    raise InvalidInputError(
         f"X is a {type(X).__name__}; pass a pandas DataFrame, a 2-D numpy array, "
         "a list of rows or a pyarrow Table"
     )
@@ -646,7 +653,7 @@ def as_target(y: Any, name: str | None = None) -> pd.Series:
         'target'
 
     Raises:
-        UsageError: ``y`` is of another type, or holds more than one column.
+        InvalidInputError: ``y`` is of another type, or holds more than one column.
     """
     if isinstance(y, pd.Series):
         series = y
@@ -655,7 +662,7 @@ def as_target(y: Any, name: str | None = None) -> pd.Series:
     elif isinstance(y, (np.ndarray, list, tuple)):
         series = _series_from_values(y)
     else:
-        raise UsageError(
+        raise InvalidInputError(
             f"y is a {type(y).__name__}; pass a pandas Series, a 1-D numpy array or list, "
             "or a single-column DataFrame"
         )
@@ -667,23 +674,26 @@ def split_target(df: pd.DataFrame, target: str, source: str) -> tuple[pd.DataFra
     """Split a table into its feature columns and its ``target`` column.
 
     Example:
-        >>> X, y = split_target(read_table(Path("train.csv")), "species", "train.csv")
+        >>> table = read_table(Path("train.csv"))
+        >>> X, y = split_target(table, "species", "train.csv")
+        >>> X.shape, y.name
+        ((179, 6), 'species')
         >>> split_target(table, "spcies", "train.csv")
         Traceback (most recent call last):
-        modelshare.errors.UsageError: column 'spcies' not found in train.csv; did you mean ...
+        modelshare.errors.InvalidInputError: column 'spcies' not found in train.csv; ...
 
     Raises:
-        UsageError: the target is not a column, or the only one.
+        InvalidInputError: the target is not a column, or the only one.
     """
     columns = [str(column) for column in df.columns]
     if target not in columns:
         closest = _closest(target, columns)
         hint = f"did you mean '{closest}'? " if closest else ""
-        raise UsageError(
+        raise InvalidInputError(
             f"column '{target}' not found in {source}; {hint}columns: {listing(columns)}"
         )
     if len(columns) == 1:
-        raise UsageError(f"{source} has only the target column '{target}'; add features")
+        raise InvalidInputError(f"{source} has only the target column '{target}'; add features")
     position = columns.index(target)
     return df.drop(columns=df.columns[position]), df.iloc[:, position]
 
@@ -691,7 +701,7 @@ def split_target(df: pd.DataFrame, target: str, source: str) -> tuple[pd.DataFra
 def _require_2d(shape: tuple[int, ...]) -> None:
     """Raise unless ``shape`` is rows x features."""
     if len(shape) != 2:
-        raise UsageError(
+        raise InvalidInputError(
             f"X has shape {shape}; pass rows x features (a 2-D array or a list of rows), "
             "e.g. reshape(-1, 1) for a single feature"
         )
@@ -702,7 +712,7 @@ def _column_names(n_columns: int, feature_names: Sequence[str] | None) -> list[s
     if feature_names is None:
         return [f"x{i}" for i in range(n_columns)]
     if len(feature_names) != n_columns:
-        raise UsageError(
+        raise InvalidInputError(
             f"X has {n_columns} columns but {len(feature_names)} feature names were given; "
             "pass one name per column"
         )
@@ -712,7 +722,7 @@ def _column_names(n_columns: int, feature_names: Sequence[str] | None) -> list[s
 def _only_column(frame: pd.DataFrame) -> pd.Series:
     """The only column of a target DataFrame."""
     if frame.shape[1] != 1:
-        raise UsageError(
+        raise InvalidInputError(
             f"y has {frame.shape[1]} columns; pass a single target column (one value per row)"
         )
     return frame.iloc[:, 0]
@@ -724,7 +734,7 @@ def _series_from_values(y: np.ndarray | list[Any] | tuple[Any, ...]) -> pd.Serie
     if values.ndim == 2 and values.shape[1] == 1:
         values = values[:, 0]
     if values.ndim != 1:
-        raise UsageError(
+        raise InvalidInputError(
             f"y has shape {values.shape}; pass a single target column (one value per row)"
         )
     return pd.Series(values).infer_objects()

@@ -31,13 +31,16 @@ from modelshare.audit.bounded_yaml import explain_yaml_error, load_yaml
 __all__ = [
     "FrontMatter",
     "MetadataProblem",
+    "closest_hub_licenses",
     "front_matter_lines",
     "hub_languages",
     "hub_libraries",
+    "hub_license_id",
     "hub_licenses",
     "hub_pipeline_tags",
     "parse_front_matter",
     "shorten",
+    "split_front_matter",
     "split_lines",
     "validate_card_text",
     "validate_front_matter",
@@ -113,6 +116,82 @@ def hub_licenses() -> frozenset[str]:
         (True, False)
     """
     return _data_words("hub_licenses.txt")
+
+
+_LICENSE_PHRASES = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"licence", "license"),
+        (r"creative commons", "cc"),
+        (r"attribution", "by"),
+        (r"non-?commercial", "nc"),
+        (r"share-?alike", "sa"),
+        (r"no-?deriv(?:ative)?s", "nd"),
+        (r"gnu affero general public", "agpl"),
+        (r"gnu (?:lesser|library) general public", "lgpl"),
+        (r"gnu general public", "gpl"),
+        (r"gnu free documentation", "gfdl"),
+        (r"mozilla public", "mpl"),
+        (r"eclipse public", "epl"),
+        (r"european union public", "eupl"),
+        (r"boost software", "bsl"),
+        (r"academic free", "afl"),
+        (r"open software", "osl"),
+        (r"-only\b|-or-later\b|\+$", ""),
+        (r"([a-z])v(?=\d)", r"\1 "),
+        (r"\bv(?=\d)", ""),
+        (r"\b(?:the|license|version|universal|international|unported|generic|new|revised)\b", ""),
+        (r'["\'(),]', " "),
+    )
+)
+_LICENSE_ALIASES = {"cc0": "cc0-1.0"}
+
+
+def _license_key(text: str) -> str:
+    """A license name reduced to what identifies it: ``Apache License, Version 2.0`` and
+    ``apache-2.0`` both become ``apache2``."""
+    lowered = text.strip().lower()
+    for pattern, replacement in _LICENSE_PHRASES:
+        lowered = pattern.sub(replacement, lowered)
+    tokens = re.findall(r"[a-z]+|\d+(?:\.\d+)*", lowered)
+    return "".join(re.sub(r"(?:\.0)+$", "", token) for token in tokens)
+
+
+@cache
+def _licenses_by_key() -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for license_id in sorted(hub_licenses(), key=len):
+        keys.setdefault(_license_key(license_id), license_id)
+    return keys
+
+
+def hub_license_id(text: str) -> str | None:
+    """The Hub's license id for a license as people write it (an SPDX id in any case, ``MIT
+    License``, ``Apache 2.0``, ``CC BY 4.0``, ``GPLv3``), or None when it names none.
+
+    Example:
+        >>> [hub_license_id(name) for name in ("MIT License", "Apache 2.0", "CC BY-NC 4.0")]
+        ['mit', 'apache-2.0', 'cc-by-nc-4.0']
+        >>> hub_license_id("GPL-3.0-or-later"), hub_license_id("CC0"), hub_license_id("Acme")
+        ('gpl-3.0', 'cc0-1.0', None)
+    """
+    lowered = text.strip().lower()
+    if lowered in hub_licenses():
+        return lowered
+    key = _license_key(text)
+    return _LICENSE_ALIASES.get(key) or _licenses_by_key().get(key)
+
+
+def closest_hub_licenses(text: str, count: int = 3) -> list[str]:
+    """The Hub license ids closest to an unknown one, best first (possibly none).
+
+    Example:
+        >>> closest_hub_licenses("apache 3")
+        ['apache-2.0']
+    """
+    keys = _licenses_by_key()
+    close = difflib.get_close_matches(_license_key(text), keys, n=count, cutoff=0.6)
+    return [keys[key] for key in close]
 
 
 @cache
@@ -191,6 +270,31 @@ def front_matter_lines(lines: list[str]) -> tuple[int, int | None] | None:
         return None
     closing = next((i for i in range(opening + 1, len(lines)) if lines[i].rstrip() == "---"), None)
     return opening, closing
+
+
+_LINE_WITH_ENDING = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def split_front_matter(text: str) -> tuple[str, str]:
+    """The card cut after its metadata block: (everything up to and including the closing
+    ``---`` line, the rest), found exactly as :func:`parse_front_matter` finds the block (a
+    BOM, blank lines before it and any line endings accepted); ``("", text)`` without one.
+
+    Example:
+        >>> split_front_matter("\\ufeff\\n---\\nlicense: mit\\n---\\n# Card\\n")
+        ('\\ufeff\\n---\\nlicense: mit\\n---\\n', '# Card\\n')
+        >>> split_front_matter("# Card\\n")
+        ('', '# Card\\n')
+    """
+    lines = _LINE_WITH_ENDING.findall(text)
+    bare = [line.rstrip("\r\n") for line in lines]
+    if bare:
+        bare[0] = bare[0].removeprefix("\ufeff")
+    bounds = front_matter_lines(bare)
+    if bounds is None or bounds[1] is None:
+        return "", text
+    head = "".join(lines[: bounds[1] + 1])
+    return head, text[len(head) :]
 
 
 def parse_front_matter(text: str) -> FrontMatter:
@@ -344,7 +448,7 @@ def _check_license(metadata: Mapping[str, Any]) -> list[MetadataProblem]:
     items, problems = _string_items(metadata, "license")
     for path, value in items:
         if value not in hub_licenses():
-            fix = _use(_closest(value, hub_licenses())) or (
+            fix = _use(hub_license_id(value) or _closest(value, hub_licenses())) or (
                 f"use an id from {LICENSES_URL}, or 'other' with license_name and license_link"
             )
             message = f"{path} {_q(value)} is not a license id the Hub accepts: {fix}"

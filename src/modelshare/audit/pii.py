@@ -42,7 +42,7 @@ from functools import partial
 from pathlib import Path
 from typing import Literal
 
-from modelshare.errors import ModelshareError, UsageError
+from modelshare.errors import InvalidInputError
 from modelshare.layout import CARD_FILE
 
 __all__ = [
@@ -367,19 +367,20 @@ def scan_files(root: Path) -> list[PiiFinding]:
     ``.git`` and ``.cache`` folders are skipped.
 
     Example:
+        >>> _ = Path("releases/penguin-species/NOTES.md").write_text("Ask jane.doe@uni.edu\\n")
         >>> [(f.file, f.kind) for f in scan_files(Path("releases/penguin-species"))]
-        [('README.md', 'email')]
+        [('NOTES.md', 'email')]
     """
     root = Path(root)
     if not root.is_dir():
-        raise UsageError(f"{root} is not a folder: give the release folder to scan")
+        raise InvalidInputError(f"{root} is not a folder: give the release folder to scan")
     findings = []
     for path in _candidate_files(root):
         relative = path.relative_to(root).as_posix()
         try:
             content = path.read_bytes()
         except OSError as error:
-            raise ModelshareError(f"cannot read {relative}: {error.strerror}") from error
+            raise InvalidInputError(f"cannot read {relative}: {error.strerror}") from error
         if b"\0" not in content[:SNIFF_BYTES]:
             text = content.decode("utf-8", errors="replace")
             findings.extend(find_personal_data(text, relative))

@@ -4,9 +4,10 @@ Each item is read from named record fields, and its evidence names them. Human t
 by field and length only, so that no personal data from them ends up in a report.
 
 Example:
-    >>> record = ReleaseRecord.model_validate_json(Path("rel/modelshare.json").read_text())
+    >>> rel = Path("releases/penguin-species")
+    >>> record = ReleaseRecord.model_validate_json((rel / "modelshare.json").read_text())
     >>> people = detect_record_people(record)
-    >>> assess_record(record, Path("rel"), people)["preprocessing.split"].evidence
+    >>> assess_record(record, rel, people)["preprocessing.split"].evidence
     'split: stratified hold-out, test_size 0.2, random_state 0'
 """
 
@@ -61,7 +62,7 @@ def field_value(record: ReleaseRecord, dotted: str) -> str | None:
 
     Example:
         >>> field_value(record, "describe.intended_use")
-        'Teaching and demonstrating…'
+        'Teaching and demonstrating how a tabular classifier is documented and shared; ...'
     """
     value: object = record
     for part in dotted.split("."):
@@ -319,7 +320,9 @@ def assess_record(
     """The status of every checklist item in a release, from its record and files.
 
     Example:
-        >>> assess_record(record, Path("rel"), people)["model.weights"].evidence
+        >>> people = detect_record_people(record)
+        >>> rel = Path("releases/penguin-species")
+        >>> assess_record(record, rel, people)["model.weights"].evidence
         'model.skops in the release'
     """
     release = ReleaseFolder(record, folder)
@@ -356,6 +359,9 @@ def record_risk_inputs(
     """What the risk checks need, read from a release record.
 
     Example:
+        >>> people = detect_record_people(record)
+        >>> assessments = assess_record(record, Path("releases/penguin-species"), people)
+        >>> statuses = {key: assessment.status for key, assessment in assessments.items()}
         >>> record_risk_inputs(record, statuses, people, []).seed
         'environment.seeds'
     """

@@ -4,9 +4,10 @@ docs/check-json.md documents every field of :class:`CheckReport`; ``schema_versi
 whenever a field is renamed or removed.
 
 Example:
+    >>> from modelshare.audit.check import check_path
     >>> report = check_path(Path("releases/penguin-species"))
     >>> summary_line(report)
-    'required 18/18 met, recommended 8/8 met (3 partial), risks raised: 0 (0 blocking)'
+    'required 18/18 met, recommended 8/8 met, risks raised: 0 (0 blocking)'
     >>> json.loads(report.to_json())["exit_code"]
     0
 """
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from modelshare.audit.checklist import MET, Status
+from modelshare.reports import ReportModel
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -97,7 +99,7 @@ class Summary(_Model):
     problem_warnings: int
 
 
-class CheckReport(_Model):
+class CheckReport(_Model, ReportModel):
     """Everything ``modelshare check`` found about one release folder or card file."""
 
     schema_version: str = REPORT_SCHEMA_VERSION
@@ -153,20 +155,12 @@ class CheckReport(_Model):
         """0 when the check passes, 1 otherwise (2, unusable input, is raised before)."""
         return 0 if self.passed else 1
 
-    def to_json(self) -> str:
-        """The report as the JSON that ``modelshare check --json`` prints.
-
-        Example:
-            >>> json.loads(report.to_json())["schema_version"]
-            '1.0'
-        """
-        return self.model_dump_json(indent=2)
-
     def _repr_html_(self) -> str:
         """A notebook's view: the verdict and summary line, then what needs attention (items
         missing or partial, risks raised, problems), in a few KB.
 
         Example:
+            >>> from modelshare.audit.check import check_path
             >>> "passed" in check_path(Path("releases/penguin-species"))._repr_html_()
             True
         """
@@ -193,8 +187,9 @@ def summary_line(report: CheckReport) -> str:
     """One line: required and recommended items met, risks raised, problems.
 
     Example:
-        >>> summary_line(report)
-        'required 17/18 met (1 partial), recommended 6/8 met, risks raised: 1 (0 blocking)'
+        >>> from modelshare.audit.check import check_path
+        >>> summary_line(check_path(Path("README.md")))
+        'required 18/18 met (1 partial), recommended 8/8 met, risks raised: 0 (0 blocking)'
     """
     counts = report.summary
     required_partial = sum(i.status == "partial" for i in report.items if i.required)
@@ -215,7 +210,13 @@ def render_report(report: CheckReport, console: Console) -> None:
     """Print the checklist table, the risks raised, the problems and the one-line summary.
 
     Example:
-        >>> render_report(check_path(Path("README.md")), Console())
+        >>> import io
+        >>> from rich.console import Console
+        >>> from modelshare.audit.check import check_path
+        >>> console = Console(file=io.StringIO(), width=100)
+        >>> render_report(check_path(Path("README.md")), console)
+        >>> console.file.getvalue().splitlines()[-1]
+        'passed: required 18/18 met (1 partial), recommended 8/8 met, risks raised: 0 (0 blocking)'
     """
     from rich.text import Text
 

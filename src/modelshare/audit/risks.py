@@ -231,8 +231,13 @@ def assess_risks(inputs: RiskInputs, waivers: Mapping[str, str]) -> list[RiskRes
     """Run every risk check; a waived risk is not raised and shows its reason.
 
     Example:
-        >>> [r.id for r in assess_risks(inputs, {}) if r.raised]
-        ['risk.reproducibility']
+        >>> from modelshare.audit import record_evidence as evidence
+        >>> people = evidence.detect_record_people(record)
+        >>> inputs = evidence.record_risk_inputs(record, {}, people, [])
+        >>> [r.id for r in assess_risks(inputs, {}) if r.raised]  # a `sex` feature, no fairness
+        ['risk.bias']
+        >>> [r.id for r in assess_risks(inputs, {"risk.bias": "penguins"}) if r.raised]
+        []
     """
     results = []
     for risk in RISKS:

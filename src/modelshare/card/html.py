@@ -36,8 +36,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from modelshare.card.placeholders import MARKER
-from modelshare.errors import UsageError
+from modelshare.errors import InvalidInputError
 from modelshare.layout import CARD_FILE, RECORD_FILE, slug
+from modelshare.release_folder import require_release
 
 if TYPE_CHECKING:
     from huggingface_hub import EvalResult, ModelCardData
@@ -199,26 +200,23 @@ def release_folder(source: str | PathLike[str] | OpenedRelease) -> Path:
         PosixPath('releases/penguin-species')
 
     Raises:
-        UsageError: the path is no folder, or holds no modelshare.json or no README.md.
+        NotAReleaseError: the path is no folder, or holds no modelshare.json or no README.md.
     """
     folder = Path(source) if isinstance(source, (str, PathLike)) else Path(source.path)
-    if not folder.is_dir():
-        raise UsageError(f"{folder}: no such release folder")
-    for name in (RECORD_FILE, CARD_FILE):
-        if not (folder / name).is_file():
-            raise UsageError(f"{folder} is not a modelshare release: {name} not found")
-    return folder
+    return require_release(folder, holding=(RECORD_FILE, CARD_FILE))
 
 
 def render_html(source: str | PathLike[str] | OpenedRelease) -> str:
     """The card of a release (its folder or its bundle) as one self-contained HTML page.
 
     Example:
+        >>> from modelshare.bundle import Bundle
         >>> render_html(Bundle.open("releases/penguin-species")).startswith("<!DOCTYPE html>")
         True
 
     Raises:
-        UsageError: the release is not found, its record is invalid, or its card is not UTF-8.
+        NotAReleaseError: the release is not found (see :func:`release_folder`).
+        InvalidInputError: its record is invalid, or its card is not UTF-8.
     """
     from jinja2 import Environment
     from markupsafe import Markup
@@ -227,7 +225,7 @@ def render_html(source: str | PathLike[str] | OpenedRelease) -> str:
     from modelshare.record import read_record
 
     folder = release_folder(source)
-    record = read_record(folder / RECORD_FILE, UsageError)
+    record = read_record(folder / RECORD_FILE)
     markdown = _markdown()
     tokens = markdown.parse(_card_body(_read_card(folder / CARD_FILE)))
     used: dict[str, int] = {}
@@ -257,18 +255,20 @@ def write_html(source: str | PathLike[str] | OpenedRelease, out: Path) -> Path:
         PosixPath('card.html')
 
     Raises:
-        UsageError: the release is unusable, ``out`` is a folder, its folder does not exist,
-            or it lies inside the release (an extra file there fails ``modelshare verify``).
+        NotAReleaseError: the release is not found (see :func:`release_folder`).
+        InvalidInputError: the release is unusable, ``out`` is a folder, its folder does not
+            exist, or it lies inside the release (an extra file there fails ``modelshare
+            verify``).
     """
     from modelshare.fsutil import write_file_durably
 
     folder = release_folder(source)
     if out.is_dir():
-        raise UsageError(f"{out} is a folder: give the path of the HTML file to write")
+        raise InvalidInputError(f"{out} is a folder: give the path of the HTML file to write")
     if not out.parent.is_dir():
-        raise UsageError(f"{out.parent}: no such folder to write {out.name} into")
+        raise InvalidInputError(f"{out.parent}: no such folder to write {out.name} into")
     if out.resolve().is_relative_to(folder.resolve()):
-        raise UsageError(
+        raise InvalidInputError(
             f"{out} is inside the release folder, where an extra file fails "
             "`modelshare verify`: write it elsewhere"
         )
@@ -284,14 +284,14 @@ def _read_card(path: Path) -> str:
         '---'
 
     Raises:
-        UsageError: the file cannot be read or is not UTF-8 text.
+        InvalidInputError: the file cannot be read or is not UTF-8 text.
     """
     try:
         return path.read_text(encoding="utf-8-sig")
     except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror}") from error
+        raise InvalidInputError(f"cannot read {path}: {error.strerror}") from error
     except UnicodeDecodeError as error:
-        raise UsageError(f"{path} is not UTF-8 text (byte {error.start})") from error
+        raise InvalidInputError(f"{path} is not UTF-8 text (byte {error.start})") from error
 
 
 def _card_body(text: str) -> str:
@@ -342,7 +342,8 @@ def _image_data_uri(folder: Path, source: str, budget: int) -> str:
     URL-encoded path) names.
 
     Example:
-        >>> _image_data_uri(Path("releases/penguin-species"), "images/x.png", 10**6)[:22]
+        >>> image = "images/confusion_matrix_penguins-test.png"
+        >>> _image_data_uri(Path("releases/penguin-species"), image, 10**6)[:22]
         'data:image/png;base64,'
 
     Raises:

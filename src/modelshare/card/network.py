@@ -1,13 +1,26 @@
 """Card sections for networks (PyTorch, transformers) and for any recorded training procedure.
 
 Example:
-    >>> print(architecture_section(record.model.architecture))
+    >>> import torch
+    >>> from modelshare.models.networks import summarize
+    >>> from modelshare.models.training import optimizer_facts
+    >>> net = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+    >>> print(architecture_section(summarize(net)))
+    Parameters: 50 in total, 50 trainable; dtype float32.
+    <BLANKLINE>
     | Block | Type | Parameters |
     |---|---|---|
-    | `param` | Parameter | 96 |
-    | `linear` | Linear | 330 |
-    ...
-    >>> "| lr | 0.001 |" in training_section(record.model, network=True)
+    | `0` | Linear | 32 |
+    | `1` | ReLU | 0 |
+    | `2` | Linear | 18 |
+    <BLANKLINE>
+    | Layer type | Count |
+    |---|---|
+    | Linear | 2 |
+    | ReLU | 1 |
+    >>> optimizer = optimizer_facts(torch.optim.Adam(net.parameters(), lr=1e-3))
+    >>> facts = record.model.model_copy(update={"training": TrainingFacts(optimizer=optimizer)})
+    >>> "| lr | 0.001 |" in training_section(facts, network=True)
     True
 """
 
@@ -27,7 +40,10 @@ def architecture_section(architecture: ArchitectureFacts) -> str:
     """The top-level blocks with their parameters, the layer types with counts, the totals.
 
     Example:
-        >>> "426 in total" in architecture_section(record.model.architecture)
+        >>> from torch import nn
+        >>> from modelshare.models.networks import summarize
+        >>> net = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 2))
+        >>> "50 in total" in architecture_section(summarize(net))
         True
     """
     blocks = table(
@@ -71,6 +87,11 @@ def training_section(model: ModelFacts, *, network: bool) -> str:
 
     Example:
         >>> print(training_section(record.model, network=True))
+        | Procedure | Value |
+        |---|---|
+        | Dropout | none (the model has no dropout layer) |
+        <BLANKLINE>
+        Not recorded: optimizer, epochs, batch size, seed; pass them to `Release.training(...)`.
     """
     training = model.training or TrainingFacts()
     parts = []

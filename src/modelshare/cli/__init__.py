@@ -12,7 +12,7 @@ import sys
 from importlib import import_module
 
 from modelshare.cli.app import app, err, progress_bar
-from modelshare.errors import ModelshareError, UsageError
+from modelshare.errors import ModelshareError, exit_code_for
 from modelshare.imports import drop_release_folders_from_path
 from modelshare.progress import reporting_progress
 
@@ -24,19 +24,18 @@ for _module in COMMAND_MODULES:
 
 
 def main() -> None:
-    """Entry point: run the app; user errors print one line and exit non-zero. Nothing is
-    imported from a release folder, even when ``python -m modelshare`` runs inside one. Long
-    hashing passes (verify, publish, pull, release) show :func:`progress_bar`."""
+    """Entry point: run the app; an error of modelshare prints one line and exits with the
+    code of its class (:func:`~modelshare.errors.exit_code_for`, the only place exit codes
+    are chosen). Nothing is imported from a release folder, even when ``python -m
+    modelshare`` runs inside one. Long hashing passes (verify, publish, pull, release) show
+    :func:`progress_bar`."""
     drop_release_folders_from_path()
     try:
         with reporting_progress(progress_bar):
             app()
-    except UsageError as error:
-        err.print(f"error: {error}", markup=False)
-        sys.exit(2)
     except ModelshareError as error:
         err.print(f"error: {error}", markup=False)
-        sys.exit(1)
-    except KeyboardInterrupt:
+        sys.exit(exit_code_for(error))
+    except KeyboardInterrupt as interrupt:
         err.print("interrupted; nothing was left half-written")
-        sys.exit(130)
+        sys.exit(exit_code_for(interrupt))

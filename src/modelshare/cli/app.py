@@ -8,6 +8,7 @@ never send a terminal control character it held: each is printed escaped (``\x1b
 Example:
     >>> from modelshare.cli.app import app, out
     >>> out.print("verified", style="green")
+    verified
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from modelshare.errors import UsageError
+from modelshare.errors import EXIT_CODES, InvalidInputError
 from modelshare.progress import no_advance
 
 if TYPE_CHECKING:
@@ -100,9 +101,46 @@ class SafeConsole(Console):
         return super().render(renderable, options)
 
 
+EXIT_MEANINGS = {
+    0: "success: done, and nothing wrong was found",
+    1: 'the answer is "no" (check, drift, verify, scan), or another failure',
+    2: "a command line, argument, file or value cannot be used, or no release is there",
+    3: "a hub cannot be reached, refused the token, or failed",
+    130: "interrupted (Ctrl-C); nothing was left half-written",
+}
+"""What each exit code of the command line means; :data:`~modelshare.errors.EXIT_CODES` says
+which errors exit with it."""
+
+
+def exit_code_rows() -> list[tuple[int, str, str]]:
+    """Each exit code, what it means, and the errors that exit with it: the table of
+    ``modelshare --help`` and of docs/cli.md.
+
+    Example:
+        >>> exit_code_rows()[3]
+        (3, 'a hub cannot be reached, refused the token, or failed', 'HubError')
+    """
+    raised: dict[int, list[str]] = {}
+    for kind, code in EXIT_CODES:
+        raised.setdefault(code, []).append(kind.__name__)
+    return [
+        (code, meaning, ", ".join(raised.get(code, []))) for code, meaning in EXIT_MEANINGS.items()
+    ]
+
+
+def exit_code_epilog() -> str:
+    """The exit codes as the end of ``modelshare --help``: each code and its meaning, the
+    errors that exit with it on the line below."""
+    lines = ["\b", "Exit codes:"]
+    for code, meaning, raised in exit_code_rows():
+        lines += [f"  {code:<4} {meaning}", *([f"       {raised}"] if raised else [])]
+    return "\n".join(lines)
+
+
 app = typer.Typer(
     name="modelshare",
     help="Turn a trained model and its data into a documented, verifiable, safe release.",
+    epilog=exit_code_epilog(),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -110,6 +148,28 @@ app = typer.Typer(
 )
 out = SafeConsole(highlight=False, soft_wrap=True)
 err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _print_version(asked: bool) -> None:
+    """``--version``: print ``modelshare VERSION`` and stop."""
+    if asked:
+        from modelshare import __version__
+
+        typer.echo(f"modelshare {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """The options that come before any command."""
+
 
 PROGRESS_THRESHOLD = 256 * 1000 * 1000
 """Hashing more bytes than this shows a progress bar on an interactive stderr."""
@@ -122,8 +182,10 @@ def progress_bar(total: int, description: str) -> Iterator[Advance]:
     nothing otherwise.
 
     Example:
+        >>> from modelshare.manifest import verify_folder
+        >>> from modelshare.progress import reporting_progress
         >>> with reporting_progress(progress_bar):
-        ...     verify_folder(Path("releases/big-model")).ok
+        ...     verify_folder(Path("releases/penguin-species")).ok
         True
     """
     if total < PROGRESS_THRESHOLD or not err.is_terminal:
@@ -192,5 +254,5 @@ def key_password(variable: str | None) -> str | None:
     if variable is None:
         return None
     if variable not in os.environ:
-        raise UsageError(f"--password-env {variable}: that environment variable is not set")
+        raise InvalidInputError(f"--password-env {variable}: that environment variable is not set")
     return os.environ[variable]

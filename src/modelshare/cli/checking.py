@@ -6,7 +6,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,12 +21,12 @@ from modelshare.cli.app import (
     one_line,
     out,
 )
-from modelshare.errors import UsageError
+from modelshare.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from modelshare.evaluate.claims import ClaimsReport
     from modelshare.manifest import Verification
-    from modelshare.verify import ReleaseVerification
+    from modelshare.verification import ReleaseVerification
 
 
 def print_verification(verification: Verification) -> None:
@@ -89,10 +88,12 @@ def verify(
     does not reproduce.
     """
     if (data is None) != (target is None):
-        raise UsageError("--data and --target go together: the data and its target column")
+        raise InvalidInputError("--data and --target go together: the data and its target column")
     if dataset is not None and data is None:
-        raise UsageError("--dataset names the evaluation to re-run: give --data and --target")
-    from modelshare.verify import verify_release
+        raise InvalidInputError(
+            "--dataset names the evaluation to re-run: give --data and --target"
+        )
+    from modelshare.verification import verify_release
 
     labelled = None
     if data is not None and target is not None:
@@ -108,7 +109,7 @@ def verify(
         run_example=run_example,
     )
     if as_json:
-        typer.echo(json.dumps(result.as_dict(), indent=2))
+        typer.echo(result.to_json())
     else:
         print_release_verification(result)
     if not result.ok:

@@ -31,7 +31,7 @@ from modelshare.cli.app import (
     one_line,
     out,
 )
-from modelshare.errors import UsageError
+from modelshare.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from modelshare.hubs.base import Hub, Reference
@@ -57,9 +57,9 @@ def _publish_target(to: str, repo: str | None, private: bool) -> Publish:
     if to != "hf" and repo is None:
         return publisher_for(to, private=private)
     if to != "hf":
-        raise UsageError(f"--repo goes only with the deprecated --to hf: use --to hf:{repo}")
+        raise InvalidInputError(f"--repo goes only with the deprecated --to hf: use --to hf:{repo}")
     if repo is None:
-        raise UsageError("--to hf needs a repository: use --to hf:ORG/NAME")
+        raise InvalidInputError("--to hf needs a repository: use --to hf:ORG/NAME")
     return publisher_for(f"hf:{check_repo_id(repo)}", private=private)
 
 
@@ -108,7 +108,7 @@ def publish(
         err.print(f"warning: --to hf --repo is deprecated: use --to hf:{repo}", markup=False)
     published = outcome.published
     if as_json:
-        typer.echo(json.dumps(outcome.as_dict(), indent=2))
+        typer.echo(outcome.to_json())
         return
     if outcome.forced:
         err.print(
@@ -209,7 +209,7 @@ def show(reference: ReferenceArgument, as_json: JsonOption = False) -> None:
     from modelshare.hubs.references import hub_for
 
     hub, release = hub_for(reference)
-    summary = hub.show(*release).summary()
+    summary = hub.show(*release).to_dict()
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
     else:
@@ -242,14 +242,17 @@ def pull(
     hash and scanning every file (and its signature with --require-signature); nothing is
     left behind on failure."""
     from modelshare.hubs.references import hub_for
-    from modelshare.signing import signature_check
+    from modelshare.hubs.transfer import pull_resolved
 
     hub, release = hub_for(reference)
     resolved = hub.resolve(*release)
-    label = str(resolved)
-    accept = signature_check(require_signature, name=label) if require_signature else None
-    destination = hub.pull(
-        *resolved, to=to, overwrite=overwrite, accept=accept, trusted=trust or ()
+    destination = pull_resolved(
+        hub,
+        resolved,
+        to=to,
+        overwrite=overwrite,
+        trusted=trust or (),
+        require_signature=require_signature,
     )
     if as_json:
         fields = _pulled_fields(hub, resolved)
@@ -257,7 +260,7 @@ def pull(
         return
     signed = f" and is signed by {require_signature}" if require_signature else ""
     out.print(
-        f"pulled {label} into {destination}: every file matches the published manifest and "
+        f"pulled {resolved} into {destination}: every file matches the published manifest and "
         f"none could run code{signed}",
         style="green",
         markup=False,

@@ -1,6 +1,6 @@
 """Evaluation of a fitted model: metrics per task with bootstrap confidence intervals,
 metrics per group of people (fairlearn), leakage checks, the figures the card shows, and the
-comparison of claimed metrics with new measurements (which :mod:`modelshare.verify` runs where
+comparison of claimed metrics with new measurements (which :mod:`modelshare.verification` runs where
 a release is received).
 
 Example:

@@ -14,6 +14,7 @@ the measured one:
 A claimed metric the data does not define (ROC AUC on data lacking a class) is *not measured*.
 
 Example:
+    >>> folder = Path("releases/penguin-species")
     >>> report = reproduce_claims(folder, record, model, X_test, y_test, dataset="penguins-test")
     >>> [check.message() for check in report.checks][:1]
     ['reproduced: Accuracy 1 (measured 1)']
@@ -27,10 +28,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from modelshare.data import check_finite, dataset_checksum
-from modelshare.errors import UsageError
+from modelshare.errors import InvalidInputError
 from modelshare.evaluate.metrics import score_model
 from modelshare.models import release_adapter
 from modelshare.record import EvaluationResult, Metric, ReleaseRecord
+from modelshare.reports import Report
 from modelshare.tables import as_target
 
 SAME_ROWS_TOLERANCE = 0.001
@@ -44,7 +46,7 @@ ClaimStatus = Literal["reproduced", "not reproduced", "not measured"]
 
 
 @dataclass(frozen=True)
-class ClaimCheck:
+class ClaimCheck(Report):
     """One claimed metric, what was measured, and whether the claim stands."""
 
     claim: Metric
@@ -63,8 +65,9 @@ class ClaimCheck:
         """The check in one line.
 
         Example:
-            >>> check.message()
-            'not reproduced: Accuracy claimed 1.05, measured 1'
+            >>> claim = Metric(type="accuracy", name="Accuracy", value=0.95)
+            >>> ClaimCheck(claim, 0.9, *accepted_range(claim, same_rows=True)).message()
+            'not reproduced: Accuracy claimed 0.95, measured 0.9'
         """
         claim, name = self.claim.value, self.claim.name
         if self.measured is None:
@@ -73,7 +76,7 @@ class ClaimCheck:
             return f"reproduced: {name} {claim:.4g} (measured {self.measured:.4g})"
         return f"not reproduced: {name} claimed {claim:.4g}, measured {self.measured:.4g}"
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The check as plain data, for ``--json`` output."""
         return {
             "type": self.claim.type,
@@ -90,7 +93,7 @@ class ClaimCheck:
 
 
 @dataclass(frozen=True)
-class ClaimsReport:
+class ClaimsReport(Report):
     """Every claim of one evaluation dataset, checked on the data given."""
 
     dataset: str
@@ -106,13 +109,13 @@ class ClaimsReport:
         """How many claims have ``status``."""
         return sum(check.status == status for check in self.checks)
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The report as plain data, for ``--json`` output."""
         return {
             "dataset": self.dataset,
             "same_rows": self.same_rows,
             "reproduced": self.reproduced,
-            "checks": [check.as_dict() for check in self.checks],
+            "checks": [check.to_dict() for check in self.checks],
         }
 
 
@@ -168,11 +171,13 @@ def reproduce_claims(
     checksum the data has, else the only one.
 
     Example:
-        >>> reproduce_claims(folder, record, modelshare.load(folder), X_test, y_test).reproduced
-        True
+        >>> folder = Path("releases/penguin-species")
+        >>> report = reproduce_claims(folder, record, model, X_new, example.y_later)
+        >>> report.dataset, report.same_rows, report.reproduced
+        ('penguins-2009', True, True)
 
     Raises:
-        UsageError: the data holds non-finite numbers, or names no evaluation of the release.
+        InvalidInputError: the data holds non-finite numbers, or names no evaluation of the release.
     """
     adapter = release_adapter(model, record.model, folder)
     frame, target = adapter.features(X), as_target(y)
@@ -192,12 +197,12 @@ def _claimed_dataset(record: ReleaseRecord, dataset: str | None, checksum: str) 
         for evaluation in record.evaluation:
             if evaluation.dataset.name == dataset:
                 return evaluation
-        raise UsageError(f"the release has no evaluation named {dataset!r}; it has: {names}")
+        raise InvalidInputError(f"the release has no evaluation named {dataset!r}; it has: {names}")
     for evaluation in record.evaluation:
         if evaluation.dataset.checksum == checksum:
             return evaluation
     if len(record.evaluation) == 1:
         return record.evaluation[0]
     if not record.evaluation:
-        raise UsageError("the release records no evaluation: there is no claim to check")
-    raise UsageError(f"name the evaluation to check with --dataset: one of {names}")
+        raise InvalidInputError("the release records no evaluation: there is no claim to check")
+    raise InvalidInputError(f"name the evaluation to check with --dataset: one of {names}")

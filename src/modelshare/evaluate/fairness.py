@@ -18,7 +18,7 @@ recorded. What is measured depends on the task:
 Example:
     >>> report = group_report(scores.predictions, X_test[["sex"]])
     >>> [(m.group, m.n, m.metric, m.value) for m in report.group_metrics][:2]
-    [('female', 21, 'selection_rate', 0.19), ('female', 21, 'accuracy', 0.9048)]
+    [('female', 18, 'accuracy', 1.0), ('female', 18, 'macro_recall', 1.0)]
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import pandas as pd
 from fairlearn import metrics as fm
 from sklearn import metrics as skm
 
-from modelshare.errors import ModelshareError
+from modelshare.errors import InvalidInputError
 from modelshare.evaluate.metrics import Kind, Predictions
 from modelshare.record import FairnessSummary, GroupMetric
 
@@ -91,7 +91,12 @@ class GroupReport:
         """The fields of an :class:`~modelshare.record.EvaluationResult` this report fills.
 
         Example:
-            >>> EvaluationResult(dataset=facts, metrics=metrics, **report.record_fields())
+            >>> from modelshare.record import EvaluationResult
+            >>> report = group_report(scores.predictions, X_test[["sex"]])
+            >>> facts, fields = record.evaluation[0].dataset, report.record_fields()
+            >>> result = EvaluationResult(dataset=facts, metrics=scores.metrics, **fields)
+            >>> result.sensitive_features, result.fairness[0].measure
+            (['sex'], 'accuracy_difference')
         """
         return {
             "sensitive_features": self.features,
@@ -114,11 +119,12 @@ def group_report(
 
     Example:
         >>> report = group_report(scores.predictions, X_test[["sex"]], min_group_size=10)
-        >>> [s.measure for s in report.summaries]
-        ['demographic_parity_difference', 'demographic_parity_ratio', ...]
+        >>> report.summaries
+        [FairnessSummary(feature='sex', measure='accuracy_difference', value=0.0, threshold=0.1,
+                         beyond=False)]
     """
     if min_group_size < 1:
-        raise ModelshareError("min_group_size must be at least 1")
+        raise InvalidInputError("min_group_size must be at least 1")
     frame = _as_frame(sensitive_features, len(predictions.rows))
     y_true, y_pred = _targets(predictions)
     features = [
@@ -191,8 +197,10 @@ def metric_frame(
     per group and one column per metric.
 
     Example:
-        >>> metric_frame("binary", y_true, y_pred, groups).by_group.loc["female", "accuracy"]
-        0.9
+        >>> groups = pd.Series(["female", "female", "male", "male"])
+        >>> frame = metric_frame("binary", np.array([1, 0, 1, 1]), np.array([1, 0, 0, 1]), groups)
+        >>> frame.by_group["accuracy"].to_dict()
+        {'female': 1.0, 'male': 0.5}
     """
     return fm.MetricFrame(
         metrics=_GROUP_METRICS[kind],
@@ -206,20 +214,20 @@ def _as_frame(sensitive_features: Any, n_rows: int) -> pd.DataFrame:
     """The sensitive features as a DataFrame of ``n_rows`` rows, index dropped."""
     if isinstance(sensitive_features, pd.Series):
         if sensitive_features.name is None:
-            raise ModelshareError("name the sensitive feature: pass a named Series or DataFrame")
+            raise InvalidInputError("name the sensitive feature: pass a named Series or DataFrame")
         sensitive_features = sensitive_features.to_frame()
     if not isinstance(sensitive_features, pd.DataFrame):
-        raise ModelshareError(
+        raise InvalidInputError(
             "sensitive_features is a "
             f"{type(sensitive_features).__name__}; pass a DataFrame such as df[['sex']]"
         )
     if len(sensitive_features) != n_rows:
-        raise ModelshareError(
+        raise InvalidInputError(
             f"sensitive_features has {len(sensitive_features)} rows but the data has {n_rows}; "
             "pass the sensitive features of the same rows"
         )
     if sensitive_features.shape[1] == 0:
-        raise ModelshareError("sensitive_features has no column; pass e.g. df[['sex']]")
+        raise InvalidInputError("sensitive_features has no column; pass e.g. df[['sex']]")
     return sensitive_features.reset_index(drop=True)
 
 

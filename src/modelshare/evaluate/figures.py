@@ -5,8 +5,10 @@ classes add the ROC and precision-recall curves, and with probabilities the cali
 regressors get a residual plot. A per-group evaluation adds one bar chart per sensitive feature.
 
 Example:
-    >>> draw_figures(scores, report, "Penguins test", "penguins-test", Path("staging"))
+    >>> draw_figures(scores, None, "Penguins test", "penguins-test", Path("staging"))
     ['images/confusion_matrix_penguins-test.png']
+    >>> Path("staging/images/confusion_matrix_penguins-test.png").exists()
+    True
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from sklearn import metrics as skm
 from sklearn.utils.multiclass import unique_labels
 
 from modelshare.data import check_finite, first_line
-from modelshare.errors import ModelshareError
+from modelshare.errors import InvalidInputError
 from modelshare.record import Metric
 
 Task = Literal["classification", "regression"]
@@ -174,8 +174,11 @@ class Predictions:
         """A binary classifier's scores for its positive class, probabilities first.
 
         Example:
-            >>> predictions.positive_scores()[:2]
-            array([0.93, 0.08])
+            >>> from modelshare.penguins import penguin_pipeline
+            >>> is_adelie = penguin_pipeline().fit(X_train, y_train == "Adelie")
+            >>> predictions = predict(is_adelie, X_test, y_test == "Adelie", "classification")
+            >>> predictions.positive_scores()[:3].round(3)
+            array([0.019, 0.016, 0.046])
         """
         if self.probabilities is not None:
             return self.probabilities[:, 1]
@@ -224,7 +227,7 @@ def score_model(model: Any, X: Any, y: Any, task: Task, *, dataset: str = "test"
         ['Adelie', 'Chinstrap', 'Gentoo']
     """
     if task not in ("classification", "regression"):
-        raise ModelshareError(f"unknown task {task!r}; use 'classification' or 'regression'")
+        raise InvalidInputError(f"unknown task {task!r}; use 'classification' or 'regression'")
     predictions = predict(model, X, y, task, dataset)
     if predictions.kind == "regression":
         return Scores(_regression_metrics(predictions), predictions)
@@ -275,13 +278,13 @@ def _rows_with_target(X: Any, y: Any, dataset: str) -> tuple[Any, np.ndarray, np
     """The rows of ``X`` and ``y`` whose target is known, and the mask that selects them."""
     y = np.asarray(y)
     if len(X) != len(y):
-        raise ModelshareError(
+        raise InvalidInputError(
             f"dataset {dataset!r} has {len(X)} feature rows but {len(y)} target values; "
             "pass features and target of the same rows"
         )
     known = ~np.asarray(pd.isna(y), dtype=bool)
     if not known.any():
-        raise ModelshareError(
+        raise InvalidInputError(
             f"dataset {dataset!r} has no rows with a target value; pass data with its target"
         )
     if known.all():
@@ -294,7 +297,7 @@ def _call_model(method: Callable[[Any], Any], X: Any, dataset: str) -> np.ndarra
     try:
         return np.asarray(method(X))
     except Exception as exc:
-        raise ModelshareError(
+        raise InvalidInputError(
             f"the model cannot predict on dataset {dataset!r}: {_short_reason(exc)}; "
             "pass the same feature columns as in training"
         ) from exc

@@ -45,7 +45,6 @@ def confusion_matrix_png(
     created; the file appears complete or not at all.
 
     Example:
-        >>> scores = score_model(model, X_test, y_test, task="classification")
         >>> confusion_matrix_png(
         ...     scores.confusion_matrix, scores.labels, Path("images/cm.png"), "Confusion matrix"
         ... )
@@ -61,7 +60,8 @@ def roc_curve_png(truth: np.ndarray, scores: np.ndarray, path: Path, title: str)
     """Draw the ROC curve of a binary classifier's positive-class scores, with its AUC.
 
     Example:
-        >>> roc_curve_png(y_test == "yes", model.predict_proba(X_test)[:, 1], path, "Test")
+        >>> truth, scores = np.array([0, 0, 1, 1, 0, 1]), np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9])
+        >>> roc_curve_png(truth, scores, Path("images/roc_curve_test.png"), "Test")
         PosixPath('images/roc_curve_test.png')
     """
     false_positive, true_positive, _ = skm.roc_curve(truth, scores)
@@ -77,7 +77,8 @@ def precision_recall_png(truth: np.ndarray, scores: np.ndarray, path: Path, titl
     """Draw the precision-recall curve of a binary classifier, with the positive share.
 
     Example:
-        >>> precision_recall_png(y_test == "yes", scores, path, "Test")
+        >>> truth, scores = np.array([0, 0, 1, 1, 0, 1]), np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9])
+        >>> precision_recall_png(truth, scores, Path("images/precision_recall_test.png"), "Test")
         PosixPath('images/precision_recall_test.png')
     """
     precision, recall, _ = skm.precision_recall_curve(truth, scores)
@@ -99,7 +100,9 @@ def calibration_png(
     """Draw the calibration curve: observed positive share per bin of predicted probability.
 
     Example:
-        >>> calibration_png(y_test == "yes", model.predict_proba(X_test)[:, 1], path, "Test")
+        >>> truth = np.array([0, 0, 1, 1, 0, 1])
+        >>> probabilities = np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9])
+        >>> calibration_png(truth, probabilities, Path("images/calibration_test.png"), "Test")
         PosixPath('images/calibration_test.png')
     """
     from sklearn.calibration import calibration_curve
@@ -116,7 +119,8 @@ def residuals_png(y_true: np.ndarray, y_pred: np.ndarray, path: Path, title: str
     """Draw a regression's residuals (true minus predicted) against its predictions.
 
     Example:
-        >>> residuals_png(y_test, model.predict(X_test), path, "Test")
+        >>> y_true, y_pred = np.array([3.0, 5.0, 7.5]), np.array([2.5, 5.5, 7.0])
+        >>> residuals_png(y_true, y_pred, Path("images/residuals_test.png"), "Test")
         PosixPath('images/residuals_test.png')
     """
     figure, axes = _new_axes(title, (5.0, 4.0))
@@ -133,7 +137,8 @@ def group_metrics_png(
     """Draw one bar chart per metric, one bar per group (``values[metric][group]``).
 
     Example:
-        >>> group_metrics_png({"accuracy": {"female": 0.97, "male": 0.68}}, path, "By sex")
+        >>> values = {"accuracy": {"female": 0.97, "male": 0.68}}
+        >>> group_metrics_png(values, Path("images/groups_test_sex.png"), "By sex")
         PosixPath('images/groups_test_sex.png')
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg

@@ -9,9 +9,10 @@ few plain evaluations. Resamples in which a metric is undefined (a class drawn n
 out; when more than :data:`MAX_UNDEFINED_SHARE` of them are, the metric gets no interval.
 
 Example:
-    >>> scores = score_model(model, X_test, y_test, task="classification")
+    >>> from modelshare.evaluate.metrics import score_model
+    >>> scores = score_model(model, X_new, example.y_later, task="classification")
     >>> with_intervals(scores.metrics, scores.predictions, Bootstrap(seed=0))[0]
-    Metric(type='accuracy', name='Accuracy', value=0.9778, args=None, ci_low=0.9333, ci_high=1.0)
+    Metric(type='accuracy', name='Accuracy', value=0.9917, args=None, ci_low=0.9667, ci_high=1.0)
 """
 
 from __future__ import annotations
@@ -47,8 +48,10 @@ def with_intervals(
     The same seed gives the same intervals; a metric modelshare cannot resample keeps none.
 
     Example:
+        >>> from modelshare.evaluate.metrics import score_model
+        >>> scores = score_model(model, X_new, example.y_later, task="classification")
         >>> [m.ci_low for m in with_intervals(scores.metrics, scores.predictions, Bootstrap())]
-        [0.9333, 0.9327, ...]
+        [0.9667, 0.9733, 0.9667, ...]
     """
     statistics = [metric_statistic(metric, predictions) for metric in metrics]
     known = [statistic for statistic in statistics if statistic is not None]
@@ -65,6 +68,7 @@ def bootstrap_values(statistics: list[Statistic], n: int, settings: Bootstrap) -
     """Each statistic's value on every resample of ``n`` rows, in resample order.
 
     Example:
+        >>> statistic = metric_statistic(scores.metrics[0], scores.predictions)
         >>> bootstrap_values([statistic], 45, Bootstrap(resamples=1000))[0].shape
         (1000,)
     """
@@ -133,7 +137,7 @@ def metric_statistic(metric: Metric, predictions: Predictions) -> Statistic | No
     Example:
         >>> statistic = metric_statistic(scores.metrics[0], scores.predictions)
         >>> statistic(np.ones((1, 45)))
-        array([0.97777778])
+        array([1.])
     """
     builder = _BUILDERS.get(metric.type)
     return None if builder is None else builder(predictions, metric.args or {})

@@ -22,7 +22,6 @@ from modelshare.hubs.base import (
     ReleaseSummary,
     ReleaseVersion,
     parse_reference,
-    read_release_record,
 )
 from modelshare.hubs.local import LocalRegistry, default_home
 from modelshare.hubs.publishing import PublishOutcome, publish_release
@@ -44,5 +43,4 @@ __all__ = [
     "parse_reference",
     "publish_release",
     "publisher_for",
-    "read_release_record",
 ]

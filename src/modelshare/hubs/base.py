@@ -6,6 +6,7 @@ one back into a folder whose every file was checked against the published manife
 :func:`modelshare.hubs.references.hub_for` picks the backend a command-line reference names.
 
 Example:
+    >>> from modelshare.hubs.local import LocalRegistry
     >>> hub: Hub = LocalRegistry()
     >>> hub.publish(Path("releases/penguin-species")).version
     '1.0.0'
@@ -23,10 +24,10 @@ from typing import Any, NamedTuple, Protocol
 
 from packaging.version import InvalidVersion, Version
 
-from modelshare.errors import UsageError
-from modelshare.layout import RECORD_FILE
+from modelshare.errors import InvalidInputError
 from modelshare.manifest import Manifest, Verification
-from modelshare.record import ReleaseRecord, read_record
+from modelshare.record import ReleaseRecord
+from modelshare.reports import Report
 from modelshare.safety.trust import decide_trust
 
 LATEST = "latest"
@@ -54,7 +55,9 @@ def receive(
     messages call the release.
 
     Example:
-        >>> receive(copy_verified(source, staging), staging, "penguin-species@1.0.0")
+        >>> from modelshare.manifest import copy_verified
+        >>> copied = copy_verified(Path("releases/penguin-species"), Path("staging"))
+        >>> receive(copied, Path("staging"), "penguin-species@1.0.0")
 
     Raises:
         IntegrityError: a listed file differs or is missing.
@@ -68,22 +71,6 @@ def receive(
     refuse_unsafe_release(staging, "nothing was pulled", trusted=trusted, name=name)
     if accept is not None:
         accept(staging)
-
-
-def read_release_record(folder: Path) -> ReleaseRecord:
-    """The release record of a release folder, or a one-line error saying why not.
-
-    Example:
-        >>> read_release_record(Path("releases/penguin-species")).version
-        '1.0.0'
-    """
-    path = folder / RECORD_FILE
-    try:
-        return read_record(path)
-    except FileNotFoundError as error:
-        raise UsageError(
-            f"{folder} is not a modelshare release: {RECORD_FILE} not found"
-        ) from error
 
 
 class Reference(NamedTuple):
@@ -107,11 +94,11 @@ def parse_reference(text: str, form: str = LOCAL_FORM) -> Reference:
         'latest'
 
     Raises:
-        UsageError: the name is empty, or ``@`` is followed by nothing.
+        InvalidInputError: the name is empty, or ``@`` is followed by nothing.
     """
     name, at, version = text.partition("@")
     if not name or (at and not version):
-        raise UsageError(f"invalid release reference {text!r}: use {form}")
+        raise InvalidInputError(f"invalid release reference {text!r}: use {form}")
     return Reference(name, version or LATEST)
 
 
@@ -154,7 +141,7 @@ class ReleaseSummary:
 
 
 @dataclass(frozen=True)
-class ReleaseVersion:
+class ReleaseVersion(Report):
     """One published version: its record and its manifest, where it is and since when
     (``published_at`` is None when the hub does not say)."""
 
@@ -165,11 +152,15 @@ class ReleaseVersion:
     record: ReleaseRecord
     manifest: Manifest
 
-    def summary(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """What ``show`` prints, as plain data.
 
         Example:
-            >>> registry.show("penguin-species").summary()["model"]
+            >>> from modelshare.hubs.local import LocalRegistry
+            >>> registry = LocalRegistry()
+            >>> registry.publish(Path("releases/penguin-species")).created
+            True
+            >>> registry.show("penguin-species").to_dict()["model"]
             {'estimator': 'LogisticRegression', 'task': 'classification'}
         """
         record = self.record

@@ -15,9 +15,9 @@ another address is read without a token and cannot be published to.
 
 Example:
     >>> hub = HuggingFaceHub(namespace="lab")
-    >>> hub.publish(Path("releases/penguin-species")).location
+    >>> hub.publish(Path("releases/penguin-species")).location  # doctest: +SKIP
     'https://huggingface.co/lab/penguin-species/tree/1.0.0'
-    >>> hub.pull("lab/penguin-species", "1.0.0", to=Path("penguins"))
+    >>> hub.pull("lab/penguin-species", "1.0.0", to=Path("penguins"))  # doctest: +SKIP
     PosixPath('penguins')
 """
 
@@ -32,7 +32,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from modelshare.errors import IntegrityError, ModelshareError, UsageError
+from modelshare.bundle import open_release
+from modelshare.errors import (
+    HubError,
+    IntegrityError,
+    InvalidInputError,
+    ModelshareError,
+    NotAReleaseError,
+)
 from modelshare.fsutil import atomic_directory, ensure_free_target
 from modelshare.hubs.base import (
     LATEST,
@@ -42,7 +49,6 @@ from modelshare.hubs.base import (
     ReleaseSummary,
     ReleaseVersion,
     in_version_order,
-    read_release_record,
     receive,
 )
 from modelshare.layout import MANIFEST_FILE, RECORD_FILE, SIGNATURE_FILES
@@ -54,6 +60,7 @@ from modelshare.manifest import (
     verify_folder,
 )
 from modelshare.record import is_version
+from modelshare.release_folder import not_a_release
 
 if TYPE_CHECKING:
     from huggingface_hub import HfApi, ModelInfo
@@ -97,14 +104,14 @@ def same_origin(first: str, second: str) -> bool:
 
 
 def check_repo_id(repo: str) -> str:
-    """A repository id the Hub accepts, in the form ``ORG/NAME``; else a usage error.
+    """A repository id the Hub accepts, in the form ``ORG/NAME``; else an invalid-input error.
 
     Example:
         >>> check_repo_id("lab/penguin-species")
         'lab/penguin-species'
 
     Raises:
-        UsageError: ``repo`` is not a valid ``ORG/NAME``.
+        InvalidInputError: ``repo`` is not a valid ``ORG/NAME``.
     """
     from huggingface_hub.errors import HFValidationError
     from huggingface_hub.utils import validate_repo_id
@@ -112,9 +119,9 @@ def check_repo_id(repo: str) -> str:
     try:
         validate_repo_id(repo)
     except HFValidationError as error:
-        raise UsageError(f"invalid Hub repository {repo!r}: use ORG/NAME") from error
+        raise InvalidInputError(f"invalid Hub repository {repo!r}: use ORG/NAME") from error
     if "/" not in repo:
-        raise UsageError(f"invalid Hub repository {repo!r}: use ORG/NAME, e.g. lab/{repo}")
+        raise InvalidInputError(f"invalid Hub repository {repo!r}: use ORG/NAME, e.g. lab/{repo}")
     return repo
 
 
@@ -170,20 +177,22 @@ class HuggingFaceHub:
         the repository private, and refuses an existing public one.
 
         Example:
-            >>> HuggingFaceHub().publish(Path("rel"), repo="lab/penguins").location
+            >>> hub = HuggingFaceHub()
+            >>> hub.publish(Path("rel"), repo="lab/penguins").location  # doctest: +SKIP
             'https://huggingface.co/lab/penguins/tree/1.0.0'
 
         Raises:
-            UsageError: not a release, an invalid or no repository id, or no token for this
-                endpoint.
+            NotAReleaseError: ``release_dir`` holds no release.
+            InvalidInputError: an invalid or no repository id, or ``--private`` for an
+                existing public repository.
             IntegrityError: the folder differs from its manifest (a signature that is a link
                 included).
-            ModelshareError: the version is published with other content, or the Hub
-                refused or could not be reached.
+            HubError: no token for this endpoint, or the Hub refused it, failed or could not
+                be reached.
+            ModelshareError: the version is published with other content.
         """
         source = Path(release_dir)
-        read_manifest(source)  # no release: said first, before the cheaper checks and hashing
-        record = read_release_record(source)
+        record = open_release(source).record  # no release: said before hashing anything
         repo = check_repo_id(repo or self._repository_for(record.name))
         verification = verify_folder(source)
         verification.require_match("nothing was published")
@@ -193,7 +202,7 @@ class HuggingFaceHub:
         with self._translated_errors(repo, record.version):
             api.create_repo(repo, private=True if self.private else None, exist_ok=True)
             if self.private and not api.repo_info(repo).private:
-                raise ModelshareError(
+                raise InvalidInputError(
                     f"{repo} exists on {self.endpoint} and is public; --private does not change "
                     "an existing repository: make it private first, or publish without --private"
                 )
@@ -220,13 +229,13 @@ class HuggingFaceHub:
         a version tag hold no release and are left out.
 
         Example:
-            >>> HuggingFaceHub(namespace="lab").list_releases()[0]
+            >>> HuggingFaceHub(namespace="lab").list_releases()[0]  # doctest: +SKIP
             ReleaseSummary(name='lab/penguins', versions=('1.0.0', '1.1.0'), latest='1.1.0')
 
         Raises:
-            UsageError: no namespace and no ``name``, or an invalid repository id.
-            ModelshareError: ``name`` has no version tag, the hub lists no repositories, or
-                it refused or could not be reached.
+            InvalidInputError: no namespace and no ``name``, or an invalid repository id.
+            NotAReleaseError: ``name`` has no version tag, or no such repository.
+            HubError: the hub lists no repositories, or it refused or could not be reached.
         """
         api = self._api(writing=False)
         if name is None:
@@ -239,7 +248,7 @@ class HuggingFaceHub:
         with self._translated_errors(repo):
             summary = self._summary(api, repo)
         if summary is None:
-            raise ModelshareError(
+            raise NotAReleaseError(
                 f"{repo} on {self.endpoint} has no version tag: no release was published there"
             )
         return [summary]
@@ -253,7 +262,7 @@ class HuggingFaceHub:
             Reference(name='lab/penguins', version='main')
 
         Raises:
-            UsageError: ``name`` is not a valid ``ORG/NAME``.
+            InvalidInputError: ``name`` is not a valid ``ORG/NAME``.
         """
         return Reference(check_repo_id(name), MAIN if version == LATEST else version)
 
@@ -263,12 +272,13 @@ class HuggingFaceHub:
         checked against the manifest.
 
         Example:
-            >>> HuggingFaceHub().show("lab/penguins", "1.0.0").record.license
+            >>> HuggingFaceHub().show("lab/penguins", "1.0.0").record.license  # doctest: +SKIP
             'mit'
 
         Raises:
+            NotAReleaseError: no such repository or revision, or it holds no release.
             IntegrityError: the record differs from the published manifest.
-            ModelshareError: the Hub refused or could not be reached, or no such release.
+            HubError: the Hub refused or could not be reached.
         """
         repo, revision = self.resolve(name, version)
         api = self._api(writing=False)
@@ -284,7 +294,7 @@ class HuggingFaceHub:
                     f"{self._where(repo, revision)} does not match its manifest: "
                     f"{', '.join(problems)}; it was damaged or changed after publishing"
                 )
-            record, manifest = read_release_record(folder), read_manifest(folder)
+            record, manifest = open_release(folder).record, read_manifest(folder)
         return ReleaseVersion(
             repo,
             record.version,
@@ -313,13 +323,15 @@ class HuggingFaceHub:
         ``accept`` raises, nothing is left at ``to``.
 
         Example:
-            >>> HuggingFaceHub().pull("lab/penguins", "1.0.0", to=Path("penguins"))
+            >>> hub = HuggingFaceHub()
+            >>> hub.pull("lab/penguins", "1.0.0", to=Path("penguins"))  # doctest: +SKIP
             PosixPath('penguins')
 
         Raises:
             IntegrityError: a file differs from the published manifest.
             UnsafeContentError: a file could run code, or needs a type nobody trusted.
-            ModelshareError: the Hub refused or could not be reached, or no such release.
+            NotAReleaseError: no such repository or revision, or it holds no release.
+            HubError: the Hub refused or could not be reached.
         """
         repo, revision = self.resolve(name, version)
         if to is not None:
@@ -331,7 +343,7 @@ class HuggingFaceHub:
         ):
             download = Path(scratch)
             self._download(api, repo, revision, download)
-            record = read_release_record(download)
+            record = open_release(download).record
             destination = Path(to or f"{record.name}-{record.version}")
             with atomic_directory(destination, overwrite=overwrite) as staging:
                 receive(
@@ -346,7 +358,7 @@ class HuggingFaceHub:
     def _repository_for(self, name: str) -> str:
         """The repository a release named ``name`` is published to without a ``repo``."""
         if self.namespace is None:
-            raise UsageError(
+            raise InvalidInputError(
                 f"say which repository of {self.endpoint} to publish to, as ORG/NAME "
                 f"(e.g. hf:lab/{name})"
             )
@@ -364,14 +376,14 @@ class HuggingFaceHub:
 
         if not self._sends_token():
             if writing:
-                raise UsageError(
+                raise HubError(
                     f"publishing to {self.endpoint} needs its token, and a token is only sent to "
                     f"HF_ENDPOINT ({configured_endpoint()}): set HF_ENDPOINT={self.endpoint} "
                     "and HF_TOKEN to a token of that server"
                 )
             return HfApi(endpoint=self.endpoint, token=False)
         if writing and not get_token():
-            raise UsageError(
+            raise HubError(
                 "publishing to the Hub needs a token: set HF_TOKEN or log in with `hf auth login`"
             )
         return HfApi(endpoint=self.endpoint)
@@ -379,7 +391,7 @@ class HuggingFaceHub:
     def _namespace_to_list(self) -> str:
         """The organisation whose releases :meth:`list_releases` lists."""
         if self.namespace is None:
-            raise UsageError(
+            raise InvalidInputError(
                 f"say whose releases to list: an organisation of {self.endpoint}, e.g. hf:lab"
             )
         return self.namespace
@@ -393,7 +405,7 @@ class HuggingFaceHub:
         except errors.HfHubHTTPError as error:
             if _status(error) not in (404, 405):
                 raise
-            raise ModelshareError(
+            raise HubError(
                 f"{self.endpoint} does not list repositories ({_status(error)} for "
                 f"GET /api/models); list one repository instead: {self.where}/NAME"
             ) from error
@@ -460,30 +472,26 @@ class HuggingFaceHub:
         try:
             yield
         except errors.RevisionNotFoundError as error:
-            raise ModelshareError(
+            raise NotAReleaseError(
                 f"{repo} has no revision {revision!r} on {self.endpoint}"
             ) from error
         except errors.RepositoryNotFoundError as error:
             withheld = "" if self._sends_token() else " (no token is sent to it: see HF_ENDPOINT)"
-            raise ModelshareError(
+            raise NotAReleaseError(
                 f"no model repository {repo} on {self.endpoint}, or the token may not read "
                 f"it{withheld}"
             ) from error
         except errors.RemoteEntryNotFoundError as error:
-            raise ModelshareError(
-                f"{where} is not a modelshare release: {MANIFEST_FILE} not found"
-            ) from error
+            raise not_a_release(where, f"{MANIFEST_FILE} not found") from error
         except errors.HfHubHTTPError as error:
-            raise ModelshareError(self._http_failure(error, where)) from error
+            raise HubError(self._http_failure(error, where)) from error
         except (httpx2.TransportError, errors.LocalEntryNotFoundError) as error:
-            raise ModelshareError(
+            raise HubError(
                 f"cannot reach the Hub at {self.endpoint} ({type(error).__name__}); "
                 "check HF_ENDPOINT and the network"
             ) from error
         except errors.OfflineModeIsEnabled as error:
-            raise ModelshareError(
-                f"HF_HUB_OFFLINE is set: unset it to reach {self.endpoint}"
-            ) from error
+            raise HubError(f"HF_HUB_OFFLINE is set: unset it to reach {self.endpoint}") from error
 
     def _http_failure(self, error: Exception, where: str) -> str:
         """One line for an HTTP error answer from the Hub."""

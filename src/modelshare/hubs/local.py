@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from modelshare.errors import ModelshareError, UsageError
+from modelshare.bundle import open_release
+from modelshare.errors import HubError, InvalidInputError, ModelshareError, NotAReleaseError
 from modelshare.fsutil import atomic_directory, fsync_directory, fsync_tree, locked
 from modelshare.hubs.base import (
     LATEST,
@@ -39,7 +41,6 @@ from modelshare.hubs.base import (
     ReleaseSummary,
     ReleaseVersion,
     in_version_order,
-    read_release_record,
     receive,
 )
 from modelshare.manifest import Manifest, copy_verified, read_manifest, verify_folder
@@ -55,8 +56,9 @@ def default_home() -> Path:
     """``$MODELSHARE_HOME``, or ``~/.modelshare`` when it is not set.
 
     Example:
+        >>> os.environ["MODELSHARE_HOME"] = "/srv/modelshare"
         >>> default_home()
-        PosixPath('/home/me/.modelshare')
+        PosixPath('/srv/modelshare')
     """
     return Path(os.environ.get(HOME_VARIABLE) or "~/.modelshare").expanduser()
 
@@ -74,14 +76,14 @@ def _checked_part(kind: Part, value: str) -> str:
         'penguin-species'
         >>> _checked_part("version", "1.0.0 ")
         Traceback (most recent call last):
-        modelshare.errors.UsageError: invalid release version '1.0.0 ': use letters, digits, ...
+        modelshare.errors.InvalidInputError: invalid release version '1.0.0 ': use letters, ...
 
     Raises:
-        UsageError: ``value`` breaks the rule of its ``kind``.
+        InvalidInputError: ``value`` breaks the rule of its ``kind``.
     """
     rule, text = PART_RULES[kind]
     if not rule(value):
-        raise UsageError(f"invalid release {kind} {value!r}: use {text}")
+        raise InvalidInputError(f"invalid release {kind} {value!r}: use {text}")
     return value
 
 
@@ -104,7 +106,9 @@ class LocalRegistry:
     """Releases published into a folder on this machine (see the module for the layout).
 
     Example:
-        >>> LocalRegistry(Path("/srv/models")).show("penguin-species", "1.0.0").record.license
+        >>> registry = LocalRegistry(Path("models"))
+        >>> _ = registry.publish(Path("releases/penguin-species"))
+        >>> registry.show("penguin-species", "1.0.0").record.license
         'mit'
     """
 
@@ -121,19 +125,46 @@ class LocalRegistry:
 
         Example:
             >>> LocalRegistry().publish(Path("releases/penguin-species")).location
-            '/home/me/.modelshare/registry/penguin-species/1.0.0'
+            '/.../.modelshare/registry/penguin-species/1.0.0'
+
+        Raises:
+            NotAReleaseError: ``release_dir`` holds no release.
+            IntegrityError: the folder differs from its manifest, or has none.
+            InvalidInputError: the name or version breaks the naming rule.
+            HubError: the registry cannot be written.
+            ModelshareError: the version is already published with other content.
         """
         source = Path(release_dir)
+        record = open_release(source).record
         manifest = read_manifest(source)
-        record = read_release_record(source)
         reference = Reference(
             _checked_part("name", record.name), _checked_part("version", record.version)
         )
         if reference.version == LATEST:
-            raise ModelshareError(
+            raise InvalidInputError(
                 f"version {LATEST!r} is reserved to mean the newest version; "
                 "give the release another version"
             )
+        with self._writing():
+            return self._publish_into(source, reference, manifest)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Say in one line that the registry cannot be written, e.g. a read-only home."""
+        try:
+            yield
+        except ModelshareError:
+            raise
+        except OSError as error:
+            raise HubError(
+                f"cannot write to the local registry ({self.root}): {error.strerror or error}; "
+                f"set {HOME_VARIABLE} to a folder you may write"
+            ) from error
+
+    def _publish_into(
+        self, source: Path, reference: Reference, manifest: Manifest
+    ) -> PublishedVersion:
+        """Publish a verified release as ``reference``, or find it already published."""
         folder = self._name_folder(reference.name)
         target = folder / reference.version
         with locked(folder / LOCK_FILE):
@@ -150,12 +181,13 @@ class LocalRegistry:
         when given.
 
         Example:
+            >>> _ = LocalRegistry().publish(Path("releases/penguin-species"))
             >>> LocalRegistry().list_releases("penguin-species")[0].versions
-            ('1.0.0', '1.1.0')
+            ('1.0.0',)
 
         Raises:
-            UsageError: ``name`` breaks the naming rule.
-            ModelshareError: ``name`` has no published version.
+            InvalidInputError: ``name`` breaks the naming rule.
+            NotAReleaseError: ``name`` has no published version.
         """
         if name is not None:
             folders = [self.root / self.resolve(name).name]
@@ -174,8 +206,13 @@ class LocalRegistry:
         """The record and manifest of one published version (``latest`` by default).
 
         Example:
+            >>> _ = LocalRegistry().publish(Path("releases/penguin-species"))
             >>> LocalRegistry().show("penguin-species").version
-            '1.1.0'
+            '1.0.0'
+
+        Raises:
+            InvalidInputError: the name or version breaks the naming rule.
+            NotAReleaseError: no such name or version is published.
         """
         reference = self.resolve(name, version)
         folder = self.root / reference.name / reference.version
@@ -184,7 +221,7 @@ class LocalRegistry:
             *reference,
             location=str(folder),
             published_at=published_at,
-            record=read_release_record(folder),
+            record=open_release(folder).record,
             manifest=read_manifest(folder),
         )
 
@@ -205,10 +242,14 @@ class LocalRegistry:
         the receiver grants beyond modelshare's default list.
 
         Example:
+            >>> _ = LocalRegistry().publish(Path("releases/penguin-species"))
             >>> LocalRegistry().pull("penguin-species", "1.0.0")
             PosixPath('penguin-species-1.0.0')
 
         Raises:
+            InvalidInputError: the name or version breaks the naming rule, or ``to`` may not
+                be written.
+            NotAReleaseError: no such name or version is published.
             IntegrityError: a file differs from the published manifest.
             UnsafeContentError: a file could run code, or needs a type nobody trusted.
         """
@@ -232,22 +273,27 @@ class LocalRegistry:
         parses as one, otherwise the most recently published.
 
         Example:
+            >>> _ = LocalRegistry().publish(Path("releases/penguin-species"))
             >>> LocalRegistry().resolve("penguin-species")
-            Reference(name='penguin-species', version='1.1.0')
+            Reference(name='penguin-species', version='1.0.0')
+
+        Raises:
+            InvalidInputError: the name or version breaks the naming rule.
+            NotAReleaseError: no such name or version is published.
         """
         _checked_part("name", name)
         if version != LATEST:
             _checked_part("version", version)
         versions = _ordered_versions(self.root / name)
         if not versions:
-            raise ModelshareError(
+            raise NotAReleaseError(
                 f"no release named {name!r} in the local registry ({self.root}); "
                 "`modelshare list` shows the published releases"
             )
         if version == LATEST:
             return Reference(name, versions[-1])
         if version not in versions:
-            raise ModelshareError(
+            raise NotAReleaseError(
                 f"{name} has no version {version!r} in the local registry; "
                 f"published versions: {', '.join(versions)}"
             )

@@ -7,6 +7,7 @@ copy in a temporary folder: a forced copy gets a visible note at the top of its 
 new manifest, a signed copy gets ``model.sig``, and that copy is what is published.
 
 Example:
+    >>> from modelshare.hubs.local import LocalRegistry
     >>> outcome = publish_release(Path("releases/penguin-species"), LocalRegistry().publish)
     >>> outcome.published.version, outcome.forced
     ('1.0.0', ())
@@ -14,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,29 +22,30 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from modelshare.errors import ModelshareError, UsageError
+from modelshare.bundle import open_release
+from modelshare.errors import InvalidInputError, ModelshareError
 from modelshare.fsutil import write_file_durably
-from modelshare.hubs.base import PublishedVersion, read_release_record
+from modelshare.hubs.base import PublishedVersion
 from modelshare.layout import CARD_FILE, SIGNATURE_FILE, SIGNATURE_FILES
 from modelshare.manifest import copy_verified, require_verified, write_manifest
+from modelshare.reports import Report
 from modelshare.signing import check_private_key, sign_release
 
 FORCED_TAG = "Published with `--force`."
-_FRONT_MATTER = re.compile(r"\A---\r?\n.*?\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 Publish = Callable[[Path], PublishedVersion]
 """Publishes a verified release folder somewhere, e.g. ``LocalRegistry().publish``."""
 
 
 @dataclass(frozen=True)
-class PublishOutcome:
+class PublishOutcome(Report):
     """What a publish did: where the version went, what was forced through, whether signed."""
 
     published: PublishedVersion
     forced: tuple[str, ...] = ()
     signed: bool = False
 
-    def as_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The outcome as plain data, for ``--json`` output."""
         return {**asdict(self.published), "forced": list(self.forced), "signed": self.signed}
 
@@ -53,8 +54,11 @@ def blocking_problems(folder: str | Path) -> list[str]:
     """The ids ``modelshare check`` blocks a release on (empty when it may be published).
 
     Example:
-        >>> blocking_problems(Path("releases/draft"))
-        ['contact', 'uses.intended']
+        >>> blocking_problems(Path("releases/penguin-species"))
+        []
+        >>> _ = Path("draft.md").write_text("# Penguin classifier\\n")
+        >>> blocking_problems(Path("draft.md"))
+        ['environment', 'data.collection', ...]
     """
     from modelshare.audit.check import check_path
 
@@ -71,11 +75,11 @@ def refuse_unsafe_content(folder: Path) -> None:
 
     Raises:
         UnsafeContentError: naming the first such file and why.
-        UsageError: the folder is not a release.
+        NotAReleaseError: the folder is not a release.
     """
     from modelshare.safety.policy import refuse_unsafe_release
 
-    declared = read_release_record(folder).model.trusted_types
+    declared = open_release(folder).record.model.trusted_types
     refuse_unsafe_release(folder, "nothing was published", trusted=declared)
 
 
@@ -91,8 +95,11 @@ def mark_forced(card: str, problems: Sequence[str]) -> str:
         <BLANKLINE>
         Text.
     """
-    front = _FRONT_MATTER.match(card)
-    head, body = (card[: front.end()], card[front.end() :]) if front else ("", card)
+    from modelshare.audit.hub_metadata import split_front_matter
+
+    head, body = split_front_matter(card)
+    if head and not head.endswith(("\n", "\r")):
+        head += "\n"
     body = body.lstrip("\n")
     if body.startswith("# "):
         title, _, body = body.partition("\n")
@@ -155,10 +162,21 @@ def publish_release(
     changed.
 
     Example:
-        >>> publish_release("rel", publisher_for("hf:lab/penguins"), force=True).forced
+        >>> from modelshare.hubs.references import publisher_for
+        >>> publish = publisher_for("hf:lab/penguins")
+        >>> publish_release("rel", publish, force=True).forced  # doctest: +SKIP
         ('contact',)
+
+    Raises:
+        NotAReleaseError: ``folder`` holds no release.
+        IntegrityError: the folder differs from its manifest, or has none.
+        UnsafeContentError: a file could run code (:func:`refuse_unsafe_content`).
+        InvalidInputError: a signed release forced without ``sign_key``, or an unusable key.
+        HubError: the destination could not be reached, refused the token, or failed.
+        ModelshareError: ``modelshare check`` blocks the release and ``force`` is False, or
+            the version is already published with other content.
     """
-    folder = Path(folder)
+    folder = open_release(folder).path
     require_verified(folder, "nothing was published")
     refuse_unsafe_content(folder)
     problems = tuple(blocking_problems(folder))
@@ -170,7 +188,7 @@ def publish_release(
     if not problems and sign_key is None:
         return PublishOutcome(publish(folder), signed=already_signed)
     if problems and already_signed and sign_key is None:
-        raise UsageError(
+        raise InvalidInputError(
             f"{folder} is signed, and a forced publish adds a note to its card, which breaks "
             "the signature: pass --sign-key to sign the published copy"
         )

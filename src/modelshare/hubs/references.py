@@ -27,7 +27,7 @@ from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
-from modelshare.errors import UsageError
+from modelshare.errors import InvalidInputError
 from modelshare.hubs.base import LATEST, Hub, Reference, parse_reference
 from modelshare.hubs.hf import HuggingFaceHub, check_repo_id, configured_endpoint
 from modelshare.hubs.local import LocalRegistry
@@ -58,17 +58,19 @@ def _check_url(text: str) -> None:
     in it are refused without being repeated.
 
     Raises:
-        UsageError: a user name or password, no host, a bad port, a query or a fragment.
+        InvalidInputError: a user name or password, no host, a bad port, a query or a fragment.
     """
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018  (raises ValueError for a port that is no number)
     except ValueError as error:
-        raise UsageError(f"invalid hub address {text!r}: {error}; use {URL_FORM}") from error
+        raise InvalidInputError(f"invalid hub address {text!r}: {error}; use {URL_FORM}") from error
     if "@" in parts.netloc:
-        raise UsageError("a hub address carries no user name or password: set HF_TOKEN instead")
+        raise InvalidInputError(
+            "a hub address carries no user name or password: set HF_TOKEN instead"
+        )
     if not parts.hostname or parts.query or parts.fragment:
-        raise UsageError(f"invalid hub address {text!r}: use {URL_FORM}")
+        raise InvalidInputError(f"invalid hub address {text!r}: use {URL_FORM}")
 
 
 def parse_address(text: str) -> Address:
@@ -81,7 +83,7 @@ def parse_address(text: str) -> Address:
         Address(endpoint=None, path='penguin-species', version='latest')
 
     Raises:
-        UsageError: an empty name or version, or a hub address that is not plain.
+        InvalidInputError: an empty name or version, or a hub address that is not plain.
     """
     if text.startswith(HUB_PREFIX):
         path, version = parse_reference(text, HUB_FORM)
@@ -99,20 +101,22 @@ def _hub_path(path: str) -> tuple[str, str | None]:
     """The organisation and the repository (None for a bare ``ORG``) of a Hub path.
 
     Raises:
-        UsageError: not a valid ``ORG`` or ``ORG/NAME``.
+        InvalidInputError: not a valid ``ORG`` or ``ORG/NAME``.
     """
     if "/" in path:
         repo = check_repo_id(path)
         return repo.partition("/")[0], repo
     if not is_hub_name(path):
-        raise UsageError(f"invalid Hub organisation {path!r}: use ORG or ORG/NAME, {NAME_RULE}")
+        raise InvalidInputError(
+            f"invalid Hub organisation {path!r}: use ORG or ORG/NAME, {NAME_RULE}"
+        )
     return path, None
 
 
 def _refuse_version(address: Address, text: str, why: str) -> None:
     """Refuse a reference that names a version where none is taken, saying ``why``."""
     if address.version != LATEST:
-        raise UsageError(f"{text!r} names a version, which is not taken here: {why}")
+        raise InvalidInputError(f"{text!r} names a version, which is not taken here: {why}")
 
 
 def hub_for(reference: str) -> tuple[Hub, Reference]:
@@ -126,7 +130,7 @@ def hub_for(reference: str) -> tuple[Hub, Reference]:
         ('https://huggingface.co', Reference(name='lab/penguin-species', version='1.0.0'))
 
     Raises:
-        UsageError: the reference breaks the grammar (see the module), or a Hub repository is
+        InvalidInputError: the reference breaks the grammar (see the module), or a Hub repository is
             not ``ORG/NAME``.
     """
     address = parse_address(reference)
@@ -146,7 +150,7 @@ def hub_to_list(where: str | None) -> tuple[Hub, str | None]:
         ('https://huggingface.co/lab', None)
 
     Raises:
-        UsageError: the text breaks the grammar, or names a version.
+        InvalidInputError: the text breaks the grammar, or names a version.
     """
     if where is None:
         return LocalRegistry(), None
@@ -164,20 +168,23 @@ def publisher_for(destination: str, *, private: bool = False) -> Publish:
     repository private.
 
     Example:
-        >>> publisher_for("hf:lab/penguins")(Path("releases/penguin-species")).location
+        >>> publish = publisher_for("hf:lab/penguins")
+        >>> publish(Path("releases/penguin-species")).location  # doctest: +SKIP
         'https://huggingface.co/lab/penguins/tree/1.0.0'
 
     Raises:
-        UsageError: an unknown destination, a version in it, or ``private`` for the local
+        InvalidInputError: an unknown destination, a version in it, or ``private`` for the local
             registry.
     """
     if destination == LOCAL_DESTINATION:
         if private:
-            raise UsageError(f"--private goes with a Hub destination: publish to {DESTINATIONS}")
+            raise InvalidInputError(
+                f"--private goes with a Hub destination: publish to {DESTINATIONS}"
+            )
         return LocalRegistry().publish
     address = parse_address(destination)
     if address.endpoint is None:
-        raise UsageError(f"invalid destination {destination!r}: publish to {DESTINATIONS}")
+        raise InvalidInputError(f"invalid destination {destination!r}: publish to {DESTINATIONS}")
     _refuse_version(address, destination, "a release is published as the version it records")
     namespace, repo = _hub_path(address.path)
     hub = HuggingFaceHub(endpoint=address.endpoint, namespace=namespace, private=private)

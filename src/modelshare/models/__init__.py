@@ -4,10 +4,16 @@
 model does not come from, so a scikit-learn release never imports torch.
 
 Example:
-    >>> adapter_for(pipeline).framework
+    >>> adapter_for(model).framework
     'scikit-learn'
-    >>> adapter_for(net, task="classification", config={"width": 8}).framework
+    >>> import torch
+    >>> adapter_for(torch.nn.Linear(3, 2), task="classification", config={}).framework
     'pytorch'
+    >>> import transformers
+    >>> config = transformers.BertConfig(vocab_size=8, hidden_size=8, num_hidden_layers=1,
+    ...     num_attention_heads=1, intermediate_size=8)
+    >>> bert = transformers.BertForSequenceClassification(config)
+    >>> tokenizer = transformers.BertTokenizerFast(vocab={"[UNK]": 0, "film": 1})
     >>> adapter_for(bert, tokenizer=tokenizer).framework
     'transformers'
 """
@@ -19,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from modelshare.errors import ModelshareError, UnsafeContentError
+from modelshare.errors import InvalidInputError, UnsafeContentError
 from modelshare.models.base import ModelAdapter
 from modelshare.record import ModelFacts
 
@@ -45,7 +51,7 @@ def adapter_for(model: Any, **options: Any) -> ModelAdapter:
         >>> adapter_for({"weights": [1, 2]})
         Traceback (most recent call last):
         ...
-        modelshare.errors.ModelshareError: unsupported model type 'builtins.dict': ...
+        modelshare.errors.InvalidInputError: unsupported model type 'builtins.dict': ...
     """
     if isinstance(model, (str, os.PathLike)):
         model = model_from_file(Path(model))
@@ -61,12 +67,12 @@ def adapter_for(model: Any, **options: Any) -> ModelAdapter:
         from modelshare.models.sklearn import SklearnAdapter
 
         if options:
-            raise ModelshareError(
+            raise InvalidInputError(
                 f"a scikit-learn model takes no options; got {', '.join(sorted(options))}"
             )
         return SklearnAdapter(model)
     kind = f"{type(model).__module__}.{type(model).__qualname__}"
-    raise ModelshareError(
+    raise InvalidInputError(
         f"unsupported model type '{kind}': modelshare supports {SUPPORTED_MODELS}"
     )
 
@@ -76,9 +82,10 @@ def release_adapter(model: Any, facts: ModelFacts, folder: Path) -> ModelAdapter
     :func:`modelshare.load`; a transformers release's tokenizer is read from ``folder``.
 
     Example:
-        >>> adapter = release_adapter(load(folder), bundle.record.model, folder)
+        >>> from modelshare import load
+        >>> adapter = release_adapter(load(bundle.path), record.model, bundle.path)
         >>> adapter.predictor().predict(adapter.features(X_new))[:2]
-        array(['Adelie', 'Gentoo'], dtype=object)
+        array(['Adelie', 'Adelie'], dtype=object)
     """
     if facts.framework == "scikit-learn":
         return adapter_for(model)
@@ -97,6 +104,8 @@ def model_from_file(path: Path, trusted: Iterable[str] = ()) -> Any:
     may build only the types modelshare trusts by default and those named in ``trusted``.
 
     Example:
+        >>> import torch
+        >>> torch.save(torch.nn.Linear(3, 2).state_dict(), "my_awesome_model.pth")
         >>> model_from_file(Path("my_awesome_model.pth"))
         Traceback (most recent call last):
         ...
@@ -104,7 +113,8 @@ def model_from_file(path: Path, trusted: Iterable[str] = ()) -> Any:
 
     Raises:
         UnsafeContentError: a pickle, unsafe content, or a type nobody trusted.
-        ModelshareError: safetensors weights without their class, or not a skops file.
+        InvalidInputError: safetensors weights without their class, a missing file, or not a
+            skops file.
     """
     from modelshare.safety import scan_file
     from modelshare.safety.policy import refusal_message
@@ -115,7 +125,7 @@ def model_from_file(path: Path, trusted: Iterable[str] = ()) -> Any:
             f"{path.name} is a {scan.format} file, which runs code when loaded; {CONVERT_HINT}"
         )
     if scan.format == "safetensors":
-        raise ModelshareError(
+        raise InvalidInputError(
             f"{path.name} holds weights only: load them into the model's class and pass the "
             "model to Release.model(...) from Python"
         )

@@ -7,11 +7,13 @@ scikit-learn predictor API that :func:`~modelshare.evaluate.metrics.score_model`
 ``predict``, and for scores ``predict_proba`` with ``classes_``.
 
 Example:
-    >>> predictor = predictor_for(outputs, "classification", ["Adelie", "Gentoo"], sample)
+    >>> frame = pd.DataFrame({"x": [2.0, -1.0, 0.5]})
+    >>> outputs = lambda rows: np.column_stack([-rows["x"], rows["x"]])  # two class scores
+    >>> predictor = predictor_for(outputs, "classification", ["Adelie", "Gentoo"], frame[:1])
     >>> predictor.predict(frame)[:2]
-    array(['Adelie', 'Gentoo'], dtype=object)
+    array(['Gentoo', 'Adelie'], dtype='<U6')
     >>> predictor.predict_proba(frame).shape
-    (68, 2)
+    (3, 2)
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, softmax
 
-from modelshare.errors import ModelshareError
+from modelshare.errors import InvalidInputError
 from modelshare.models.base import Outputs, Task
 
 DISTRIBUTION_TOLERANCE = 1e-4
@@ -84,8 +86,10 @@ def predictor_for(outputs: Outputs, task: Task, classes: Sequence[Any] | None, s
     number of classes when ``classes`` is None.
 
     Example:
-        >>> predictor_for(outputs, "regression", None, sample).predict(frame)[:2]
-        array([3650.1, 4123.7])
+        >>> frame = pd.DataFrame({"x": [2.0, -1.0, 0.5]})
+        >>> outputs = lambda rows: rows["x"] * 1000  # one value per row
+        >>> predictor_for(outputs, "regression", None, frame[:1]).predict(frame)[:2]
+        array([ 2000., -1000.])
     """
     if task == "regression":
         return ValuePredictor(outputs)
@@ -99,6 +103,7 @@ class ValuePredictor:
     """A regressor: one value per example.
 
     Example:
+        >>> frame = pd.DataFrame({"x": [2.0, -1.0, 0.5]})
         >>> ValuePredictor(lambda frame: np.ones((len(frame), 1))).predict(frame)[:2]
         array([1., 1.])
     """
@@ -112,7 +117,7 @@ class ValuePredictor:
         if values.ndim == 2 and values.shape[1] == 1:
             values = values.reshape(-1)
         if values.ndim != 1:
-            raise ModelshareError(
+            raise InvalidInputError(
                 f"a regression model must give one value per example, not outputs of shape "
                 f"{values.shape}; pass predict= a function returning one value per example"
             )
@@ -123,6 +128,7 @@ class LabelPredictor:
     """A classifier that gives labels only (no scores, so no ROC AUC).
 
     Example:
+        >>> frame = pd.DataFrame({"x": [2.0, -1.0, 0.5]})
         >>> LabelPredictor(lambda frame: np.array(["a"] * len(frame))).predict(frame)[:2]
         array(['a', 'a'], dtype='<U1')
     """
@@ -141,6 +147,7 @@ class ScorePredictor:
     """A classifier that gives class scores: labels are the classes of the highest scores.
 
     Example:
+        >>> frame = pd.DataFrame({"x": [2.0]})
         >>> predictor = ScorePredictor(lambda frame: np.array([[0.0, 2.0]]), ["no", "yes"])
         >>> predictor.predict(frame), predictor.predict_proba(frame).round(2)
         (array(['yes'], dtype='<U3'), array([[0.12, 0.88]]))
@@ -163,12 +170,14 @@ class ScorePredictor:
         logits ``[0, score]``; outputs that already are probabilities have no logits (None).
 
         Example:
-            >>> ScorePredictor(lambda frame: np.array([[0.0, 2.0]]), ["no", "yes"]).scores(frame)
+            >>> predictor = ScorePredictor(lambda rows: np.array([[0.0, 2.0]]), ["no", "yes"])
+            >>> proba, logits = predictor.scores(pd.DataFrame({"x": [2.0]}))
+            >>> proba.round(3), logits
             (array([[0.119, 0.881]]), array([[0., 2.]]))
         """
         scores = np.asarray(self._outputs(X), dtype=float)
         if scores.ndim > 2:
-            raise ModelshareError(
+            raise InvalidInputError(
                 f"a classifier must give one score per class for each example, not outputs of "
                 f"shape {scores.shape}; pass predict= a function returning scores or labels"
             )
@@ -184,7 +193,7 @@ class ScorePredictor:
     def _check_width(self, scores: np.ndarray) -> None:
         """Refuse class scores whose number differs from the number of classes."""
         if scores.shape[1] != len(self.classes_):
-            raise ModelshareError(
+            raise InvalidInputError(
                 f"the model gives {scores.shape[1]} class scores but {len(self.classes_)} "
                 "classes were named; pass classes= with one label per output, in order"
             )

@@ -4,7 +4,9 @@ Only public attributes are read (``defaults`` and ``param_groups``, which every
 ``torch.optim.Optimizer`` has), so nothing here imports torch.
 
 Example:
-    >>> facts = optimizer_facts(torch.optim.Adam(model.parameters(), lr=1e-3))
+    >>> import torch
+    >>> net = torch.nn.Linear(3, 2)
+    >>> facts = optimizer_facts(torch.optim.Adam(net.parameters(), lr=1e-3))
     >>> facts.name, facts.settings["lr"], facts.settings["betas"]
     ('Adam', 0.001, [0.9, 0.999])
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from modelshare.errors import ModelshareError
+from modelshare.errors import InvalidInputError
 from modelshare.preprocessing import json_safe, qualified_name
 from modelshare.record import OptimizerFacts
 
@@ -26,13 +28,15 @@ def optimizer_facts(optimizer: Any) -> OptimizerFacts:
     """The optimizer's class, its settings, and the parameter groups that differ from them.
 
     Example:
-        >>> optimizer_facts(torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)).settings
+        >>> import torch
+        >>> net = torch.nn.Linear(3, 2)
+        >>> optimizer_facts(torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)).settings
         {'lr': 0.1, 'momentum': 0.9, 'dampening': 0, 'weight_decay': 0, 'nesterov': False, ...}
     """
     defaults = getattr(optimizer, "defaults", None)
     groups = getattr(optimizer, "param_groups", None)
     if not isinstance(defaults, Mapping) or not isinstance(groups, list):
-        raise ModelshareError(
+        raise InvalidInputError(
             f"optimizer= takes the optimizer used in training (a torch.optim.Optimizer), "
             f"not {type(optimizer).__name__}"
         )

@@ -8,12 +8,20 @@ completely is unsafe. Loading refuses pickles unless the caller opts in, and the
 PyTorch checkpoints only with ``torch.load(weights_only=True)``.
 
 Example:
+    >>> import torch
+    >>> from safetensors.torch import save_file
+    >>> Path("downloads/model").mkdir(parents=True)
+    >>> save_file({"weight": torch.zeros(2, 3)}, "downloads/model/model.safetensors")
+    >>> _ = Path("downloads/model/pytorch_model.bin").write_bytes(b"cos\\nsystem\\n(S'ls'\\ntR.")
     >>> report = scan_path("downloads/model")
     >>> [(f.path, f.unsafe_globals) for f in report.files if not f.safe]
     [('pytorch_model.bin', ['os.system'])]
     >>> refuse_pickle("downloads/model/model.safetensors").format
     'safetensors'
+    >>> torch.save({"weight": torch.zeros(2, 3)}, "checkpoint.pt")
     >>> state_dict = safe_torch_load("checkpoint.pt")
+    >>> state_dict["weight"].shape
+    torch.Size([2, 3])
 """
 
 from __future__ import annotations

@@ -14,10 +14,14 @@ walked as pickles (with the persistent ids torch resolves), and its ``data/N`` r
 raw tensor bytes that torch copies into storages without unpickling.
 
 Example:
-    >>> scan = FileScan(path="wrapped.zip", format="zip")
-    >>> scan_zip(source, scan, scan_source)
-    >>> scan.unsafe_globals
-    ['tests.malicious.canary']
+    >>> from modelshare.safety import ScanLimits
+    >>> from modelshare.safety.formats import scan_source
+    >>> with zipfile.ZipFile("wrapped.zip", "w") as archive:
+    ...     archive.writestr("model.pkl", b"cos\\nsystem\\n(S'ls'\\ntR.")
+    >>> scan = FileScan(path="wrapped.zip", format="unknown")
+    >>> scan_zip(Source.for_file(Path("wrapped.zip"), ScanLimits()), scan, scan_source)
+    >>> scan.format, scan.unsafe_globals
+    ('zip', ['os.system'])
 """
 
 from __future__ import annotations
@@ -64,9 +68,13 @@ def scan_zip(source: Source, scan: FileScan, scan_member: ScanMember) -> None:
     """Name the kind of zip and scan every member.
 
     Example:
+        >>> from modelshare.safety import ScanLimits
+        >>> from modelshare.safety.formats import scan_source
+        >>> source = Source.for_file(Path("releases/penguin-species/model.skops"), ScanLimits())
+        >>> scan = FileScan(path="model.skops", format="unknown")
         >>> scan_zip(source, scan, scan_source)
-        >>> scan.format, scan.safe
-        ('pytorch', True)
+        >>> scan.format, scan.safe, scan.untrusted_types
+        ('skops', True, ['numpy.dtype'])
 
     Raises:
         LimitExceeded: what it unpacks passes the budget (a bomb).
@@ -88,9 +96,14 @@ def scan_tar(source: Source, scan: FileScan, scan_member: ScanMember) -> None:
     on disk, else as a stream, each member spooled to a temporary file as it passes.
 
     Example:
-        >>> scan_tar(source, scan, scan_source)
-        >>> scan.format
-        'tar'
+        >>> from modelshare.safety import ScanLimits
+        >>> from modelshare.safety.formats import scan_source
+        >>> with tarfile.open("release.tar", "w") as archive:
+        ...     archive.add("releases/penguin-species", arcname="penguin-species")
+        >>> scan = FileScan(path="release.tar", format="unknown")
+        >>> scan_tar(Source.for_file(Path("release.tar"), ScanLimits()), scan, scan_source)
+        >>> scan.format, scan.safe, scan.untrusted_types
+        ('tar', True, ['numpy.dtype'])
 
     Raises:
         LimitExceeded: what it unpacks passes the budget (a bomb).

@@ -32,6 +32,8 @@ bytes of reading (at most two passes over it). Where a limit of the scan ends th
 (a protocol 0 line over 64 MiB, the unpack budget), the file is unsafe: loaders read on.
 
 Example:
+    >>> from modelshare.safety import ScanLimits
+    >>> _ = Path("model.safetensors").write_bytes(b"cos\\nsystem\\n(S'ls'\\ntR.")
     >>> scan = scan_source(Source.for_file(Path("model.safetensors"), ScanLimits()))
     >>> scan.format, scan.safe
     ('pickle', False)
@@ -101,10 +103,15 @@ def scan_source(source: Source) -> FileScan:
     not inspected further and gets one problem line saying so, whatever part of it tripped.
 
     Example:
-        >>> scan_source(source).format
+        >>> import gzip, joblib
+        >>> from modelshare.safety import ScanLimits
+        >>> _ = joblib.dump({"weight": np.zeros(3)}, "model.joblib", compress="zlib")
+        >>> scan_source(Source.for_file(Path("model.joblib"), ScanLimits())).format
         'joblib (zlib)'
+        >>> _ = Path("bomb.gz").write_bytes(gzip.compress(bytes(2 << 20)))
+        >>> bomb = Source.for_file(Path("bomb.gz"), ScanLimits(unpack_ratio_floor=1 << 20))
         >>> scan_source(bomb).problems
-        ['it unpacks to more than 67108864 bytes from its first 65536 (ratio 1024, ...): ...']
+        ['it unpacks to more than 1048576 bytes from its first ...: a decompression bomb; ...']
     """
     scan = FileScan(path=source.name, format="unknown")
     if not _filled_in_memory(source, scan):

@@ -11,11 +11,15 @@ byte read it (:func:`pickle_from_first_byte`): when they would take it for a pic
 is a polyglot (:func:`scan_polyglot`).
 
 Example:
+    >>> import pickle
+    >>> from modelshare.safety import ScanLimits
+    >>> payload = b"cos\\nsystem\\n(S'ls'\\ntR."
+    >>> _ = Path("model.bin").write_bytes(pickle.dumps(TORCH_MAGIC, protocol=2) + payload)
     >>> scan = FileScan(path="model.bin", format="unknown")
-    >>> scan_pickle_content(source, scan)
+    >>> scan_pickle_content(Source.for_file(Path("model.bin"), ScanLimits()), scan)
     True
     >>> scan.format, scan.unsafe_globals
-    ('pytorch legacy', ['tests.malicious.canary'])
+    ('pytorch legacy', ['os.system'])
 """
 
 from __future__ import annotations
@@ -66,6 +70,9 @@ def scan_pickle_content(source: Source, scan: FileScan, *, probe: bool = False) 
     left untouched and False returned.
 
     Example:
+        >>> from modelshare.safety import ScanLimits
+        >>> source = Source.for_file(Path("README.md"), ScanLimits())
+        >>> scan = FileScan(path="README.md", format="unknown")
         >>> scan_pickle_content(source, scan, probe=True)  # a README that is plain text
         False
     """
@@ -99,7 +106,9 @@ def pickle_from_first_byte(source: Source) -> PickleWalk | None:
     unknown, or that the unpickler would refuse.
 
     Example:
-        >>> pickle_from_first_byte(png_source) is None  # NEWFALSE, then PERSID: load fails
+        >>> from modelshare.safety import ScanLimits
+        >>> png = Path("releases/penguin-species/images/distribution-05-island.png")
+        >>> pickle_from_first_byte(Source.for_file(png, ScanLimits())) is None  # then PERSID
         True
 
     Raises:
@@ -124,9 +133,13 @@ def scan_polyglot(source: Source, scan: FileScan) -> None:
     is left alone: with nothing imported, the unpickler has nothing it could call.
 
     Example:
-        >>> scan_polyglot(gif_source, scan)
-        >>> scan.contains_pickle, scan.unsafe_globals
-        (True, ['tests.malicious.canary'])
+        >>> from modelshare.safety import ScanLimits
+        >>> gif = b"GIF89a\\x01\\x00\\x01" + b"0cos\\nsystem\\n(S'ls'\\ntR."  # image and pickle
+        >>> _ = Path("plot.gif").write_bytes(gif)
+        >>> scan = FileScan(path="plot.gif", format="image (gif)")
+        >>> scan_polyglot(Source.for_file(Path("plot.gif"), ScanLimits()), scan)
+        >>> scan.contains_pickle, scan.unsafe_globals, scan.problems
+        (True, ['os.system'], ['the content also reads as a pickle (a polyglot): ...'])
     """
     try:
         walk = pickle_from_first_byte(source)
@@ -145,7 +158,13 @@ def scan_embedded_pickle(reader: Reader, scan: FileScan) -> None:
     """Walk the pickle that follows a header (an object ``.npy``) up to the end of the file.
 
     Example:
-        >>> scan_embedded_pickle(reader, scan)  # reader just past the .npy header
+        >>> np.save("objects.npy", np.array([{"weight": 0.5}], dtype=object), allow_pickle=True)
+        >>> scan = FileScan(path="objects.npy", format="numpy")
+        >>> with open("objects.npy", "rb") as stream:
+        ...     _ = np.lib.format.read_magic(stream), np.lib.format.read_array_header_1_0(stream)
+        ...     scan_embedded_pickle(Reader(stream), scan)  # just past the .npy header
+        >>> scan.safe, scan.globals
+        (True, ['numpy...multiarray._reconstruct', 'numpy.ndarray', 'numpy.dtype'])
     """
     walk = walk_pickle(reader)
     scan.contains_pickle = True
@@ -157,6 +176,12 @@ def scan_torch_pickle(source: Source) -> FileScan:
     """Scan a ``.pkl`` member of a PyTorch zip checkpoint (persistent ids allowed).
 
     Example:
+        >>> import torch, zipfile
+        >>> from modelshare.safety import ScanLimits
+        >>> torch.save(torch.nn.Linear(3, 2).state_dict(), "state_dict.pt")
+        >>> source = Source.for_file(Path("state_dict.pt"), ScanLimits())
+        >>> archive = zipfile.ZipFile("state_dict.pt")
+        >>> member = source.nested("data.pkl", lambda: archive.open("state_dict/data.pkl"), None)
         >>> scan_torch_pickle(member).globals
         ['collections.OrderedDict', 'torch._utils._rebuild_tensor_v2', 'torch.FloatStorage']
     """

@@ -10,6 +10,7 @@ joblib writes each numpy array as a ``NumpyArrayWrapper`` followed by the array'
 them as ``joblib.load`` does and walks the nested pickles.
 
 Example:
+    >>> import collections, io, pickle
     >>> walk = walk_pickle(Reader(io.BytesIO(pickle.dumps(collections.OrderedDict()))))
     >>> [g.dotted for g in walk.globals], walk.complete
     (['collections.OrderedDict'], True)
@@ -88,10 +89,10 @@ class Global:
     def importable(self) -> bool:
         """Whether the module is a dotted name that ``import`` could find. A NUL byte ends
         the name for built-in and frozen modules (``os``, ``posix``, ``sys``): CPython finds
-        them by C string, so ``os\x00junk`` imports ``os``; any other module with a NUL fails.
+        them by C string, so ``os\\x00junk`` imports ``os``; any other module with a NUL fails.
 
         Example:
-            >>> Global("os\x00junk", "system").importable, Global("json\x00x", "loads").importable
+            >>> Global("os\\x00junk", "system").importable, Global("json\\x00x", "loads").importable
             (True, False)
         """
         module, nul, _ = self.module.partition("\x00")
@@ -132,6 +133,8 @@ class PickleWalk:
     """What walking one pickle found.
 
     Example:
+        >>> import io
+        >>> walk = walk_pickle(Reader(io.BytesIO(b"cos\\nsystem\\n(S'ls'\\ntR.")))
         >>> walk.complete, walk.imports, [g.dotted for g in walk.globals]
         (True, True, ['os.system'])
     """
@@ -165,6 +168,7 @@ def walk_pickle(
     and nested pickles after each ``NumpyArrayWrapper`` as ``joblib.load`` does.
 
     Example:
+        >>> import io
         >>> walk = walk_pickle(Reader(io.BytesIO(b"cos\\nsystem\\n(S'ls'\\ntR.")))
         >>> [g.dotted for g in walk.globals], walk.complete
         (['os.system'], True)

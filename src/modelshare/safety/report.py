@@ -1,6 +1,10 @@
 """What a scan reports: one :class:`FileScan` per file, gathered in a :class:`ScanReport`.
 
 Example:
+    >>> import zipfile
+    >>> from modelshare.safety import scan_file
+    >>> with zipfile.ZipFile("pytorch_model.bin", "w") as checkpoint:  # os.system as a model
+    ...     checkpoint.writestr("archive/data.pkl", b"cos\\nsystem\\n(S'ls'\\ntR.")
     >>> scan = scan_file(Path("pytorch_model.bin"))
     >>> scan.format, scan.safe, scan.unsafe_globals
     ('pytorch', False, ['os.system'])
@@ -14,13 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import Field, computed_field
 
+from modelshare.reports import ReportModel
 from modelshare.safety.allowlist import is_allowed
 from modelshare.safety.trust import decide_trust
 
 
-class FileScan(BaseModel):
+class FileScan(ReportModel):
     """What one file is, what its pickles import, and why it is unsafe, if it is.
 
     A file is safe when it imports nothing outside the allowlist and every part of it could
@@ -65,6 +70,7 @@ class FileScan(BaseModel):
         ``trusted``, the types the caller grants.
 
         Example:
+            >>> scan = FileScan(path="model.skops", format="skops")
             >>> scan.untrusted_types = ["builtins.exec", "numpy.dtype"]
             >>> scan.apply_trust()
             >>> list(scan.needs_trust)
@@ -76,7 +82,11 @@ class FileScan(BaseModel):
         """Record an imported global, classified against the allowlist.
 
         Example:
+            >>> scan = FileScan(path="model.pkl", format="pickle", contains_pickle=True)
             >>> scan.add_global("numpy.dtype")
+            >>> scan.add_global("os.system")
+            >>> scan.globals, scan.unsafe_globals
+            (['numpy.dtype', 'os.system'], ['os.system'])
         """
         if name not in self.globals:
             self.globals.append(name)
@@ -87,7 +97,10 @@ class FileScan(BaseModel):
         """Record a reason the file is unsafe, as one line.
 
         Example:
-            >>> scan.add_problem("cannot parse completely: pickle exhausted before seeing STOP")
+            >>> scan = FileScan(path="model.pkl", format="pickle")
+            >>> scan.add_problem("cannot read completely:\\n  pickle exhausted before seeing STOP")
+            >>> scan.problems, scan.safe
+            (['cannot read completely: pickle exhausted before seeing STOP'], False)
         """
         line = " ".join(text.split())
         if line not in self.problems:
@@ -98,7 +111,13 @@ class FileScan(BaseModel):
         problems are prefixed with the part's name when it differs from the file's.
 
         Example:
+            >>> archive = FileScan(path="wrapped.zip", format="zip")
+            >>> member = FileScan(path="model.pkl", format="pickle", contains_pickle=True)
+            >>> member.add_global("os.system")
+            >>> member.add_problem("3 bytes follow the end of the pickle at byte 30")
             >>> archive.include(member)
+            >>> archive.contains_pickle, archive.unsafe_globals, archive.problems
+            (True, ['os.system'], ['model.pkl: 3 bytes follow the end of the pickle at byte 30'])
         """
         for name in part.globals:
             self.add_global(name)
@@ -107,23 +126,15 @@ class FileScan(BaseModel):
         for problem in part.problems:
             self.add_problem(problem if part.path == self.path else f"{part.path}: {problem}")
 
-    def to_json(self) -> str:
-        """The scan as an indented JSON document.
 
-        Example:
-            >>> json.loads(scan.to_json())["safe"]
-            True
-        """
-        return self.model_dump_json(indent=2)
-
-
-class ScanReport(BaseModel):
+class ScanReport(ReportModel):
     """The scan of a file or of every file in a folder, with paths relative to it.
 
     Example:
-        >>> report = scan_path(Path("release"))
-        >>> report.safe, [f.path for f in report.files]
-        (True, ['README.md', 'config.json', 'model.safetensors'])
+        >>> from modelshare.safety import scan_path
+        >>> report = scan_path(Path("releases/penguin-species"))
+        >>> report.safe, sorted({f.format for f in report.files})
+        (True, ['image (png)', 'json', 'skops', 'text'])
     """
 
     path: str
@@ -134,12 +145,3 @@ class ScanReport(BaseModel):
     def safe(self) -> bool:
         """Every file is safe."""
         return all(file.safe for file in self.files)
-
-    def to_json(self) -> str:
-        """The report as an indented JSON document.
-
-        Example:
-            >>> json.loads(report.to_json())["files"][0]["format"]
-            'safetensors'
-        """
-        return self.model_dump_json(indent=2)

@@ -66,9 +66,14 @@ def safetensors_problems(
     ``data_size`` is called once the header is read and returns how many bytes follow it.
 
     Example:
-        >>> with path.open("rb") as stream:
-        ...     safetensors_problems(Reader(stream), lambda: size - 8 - length, 100_000_000)
+        >>> from safetensors.numpy import save_file
+        >>> save_file({"weight": np.zeros((2, 3), np.float32)}, "model.safetensors")
+        >>> with open("model.safetensors", "rb") as stream:  # 24 bytes of data
+        ...     safetensors_problems(Reader(stream), lambda: 24, 100_000_000)
         []
+        >>> with open("model.safetensors", "rb") as stream:
+        ...     safetensors_problems(Reader(stream), lambda: 30, 100_000_000)
+        ['6 trailing bytes after the last tensor']
     """
     length = int.from_bytes(reader.read(LENGTH_BYTES), "little")
     if length > max_header:

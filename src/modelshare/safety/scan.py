@@ -1,6 +1,11 @@
 """Scan a file, or every file under a folder, judging each by its content.
 
 Example:
+    >>> import zipfile
+    >>> Path("downloads/bert").mkdir(parents=True)
+    >>> _ = Path("downloads/bert/config.json").write_text('{"hidden_size": 8}')
+    >>> with zipfile.ZipFile("downloads/bert/pytorch_model.bin", "w") as checkpoint:
+    ...     checkpoint.writestr("archive/data.pkl", b"cos\\nsystem\\n(S'ls'\\ntR.")
     >>> report = scan_path(Path("downloads/bert"))
     >>> [(f.path, f.format, f.safe) for f in report.files]
     [('config.json', 'json', True), ('pytorch_model.bin', 'pytorch', False)]
@@ -12,7 +17,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from modelshare.errors import UsageError
+from modelshare.errors import InvalidInputError
 from modelshare.safety.formats import scan_source
 from modelshare.safety.report import FileScan, ScanReport
 from modelshare.safety.sources import ScanLimits, Source
@@ -29,16 +34,17 @@ def scan_file(
     list or in ``trusted`` (:mod:`modelshare.safety.trust`).
 
     Example:
+        >>> _ = Path("model.bin").write_bytes(b"cos\\nsystem\\n(S'ls'\\ntR.")  # runs os.system
         >>> scan = scan_file("model.bin")
         >>> scan.format, scan.safe, scan.unsafe_globals
         ('pickle', False, ['os.system'])
 
     Raises:
-        UsageError: ``path`` is not a file.
+        InvalidInputError: ``path`` is not a file.
     """
     path = Path(path)
     if not path.is_file():
-        raise UsageError(f"no such file: {path}")
+        raise InvalidInputError(f"no such file: {path}")
     scan = scan_source(Source.for_file(path, limits))
     scan.apply_trust(trusted)
     return scan
@@ -51,12 +57,12 @@ def scan_path(
     ``trusted`` as for :func:`scan_file`.
 
     Example:
-        >>> report = scan_path("release")
-        >>> report.safe, [f.path for f in report.files]
-        (True, ['README.md', 'config.json', 'model.safetensors'])
+        >>> report = scan_path("releases/penguin-species")
+        >>> report.safe, [f.path for f in report.files][-4:]
+        (True, ['ood_thresholds.json', 'profiles/penguins-2009.json', ...])
 
     Raises:
-        UsageError: ``path`` does not exist.
+        InvalidInputError: ``path`` does not exist.
     """
     path = Path(path)
     if path.is_file():
@@ -66,7 +72,7 @@ def scan_path(
             _scan_one(file, file.relative_to(path).as_posix(), limits) for file in _files(path)
         ]
     else:
-        raise UsageError(f"no such file or folder: {path}")
+        raise InvalidInputError(f"no such file or folder: {path}")
     for file in files:
         file.apply_trust(trusted)
     return ScanReport(path=str(path), files=files)

@@ -17,7 +17,7 @@ comes only what a format needs whole: a pickle's walk (the unpickler's stack and
 safetensors header (up to ``max_safetensors_header`` bytes, as the library reads it).
 
 Example:
-    >>> source = Source.for_file(Path("model.pt"), ScanLimits())
+    >>> source = Source.for_file(Path("releases/penguin-species/model.skops"), ScanLimits())
     >>> with source.open() as stream:
     ...     Reader(stream).read(2)
     b'PK'
@@ -63,8 +63,10 @@ class ScanLimits:
     """How far a scan goes; beyond any of these a file is reported unsafe, not inspected.
 
     Example:
-        >>> scan_file(Path("nested.zip"), limits=ScanLimits(max_depth=2)).safe
-        False
+        >>> from modelshare.safety import scan_file
+        >>> skops_file = Path("releases/penguin-species/model.skops")  # a zip
+        >>> scan_file(skops_file).safe, scan_file(skops_file, limits=ScanLimits(max_depth=0)).safe
+        (True, False)
     """
 
     max_depth: int = 4
@@ -115,7 +117,10 @@ class Budget:
         """Note that reading the file itself got to ``offset``.
 
         Example:
+            >>> budget = Budget(ScanLimits())
             >>> budget.reach(65536)
+            >>> budget.reached
+            65536
         """
         self.reached = max(self.reached, offset)
 
@@ -123,7 +128,10 @@ class Budget:
         """Count ``size`` more unpacked bytes.
 
         Example:
+            >>> budget = Budget(ScanLimits())
             >>> budget.charge(1 << 20)
+            >>> budget.unpacked
+            1048576
 
         Raises:
             LimitExceeded: the budget is spent; the message is the file's one problem line.
@@ -137,7 +145,12 @@ class Budget:
         """Count one more archive member.
 
         Example:
+            >>> budget = Budget(ScanLimits(max_members=1))
             >>> budget.count_member()
+            >>> budget.count_member()
+            Traceback (most recent call last):
+            ...
+            modelshare.safety.sources.LimitExceeded: it holds more than 1 archive members, ...
 
         Raises:
             LimitExceeded: the file holds more members than ``max_members``.
@@ -176,9 +189,12 @@ class Source:
     """Content to scan: a file on disk, an archive member or a decompressed stream.
 
     Example:
-        >>> member = source.nested("archive/data.pkl", lambda: archive.open(info), info.file_size)
-        >>> member.depth
-        1
+        >>> source = Source.for_file(Path("releases/penguin-species/model.skops"), ScanLimits())
+        >>> archive = zipfile.ZipFile(source.path)
+        >>> info = archive.getinfo("schema.json")
+        >>> member = source.nested(info.filename, lambda: archive.open(info), info.file_size)
+        >>> member.name, member.depth, member.path
+        ('schema.json', 1, None)
     """
 
     name: str
@@ -196,8 +212,10 @@ class Source:
         follows how far into the file reading goes.
 
         Example:
-            >>> Source.for_file(Path("model.pt"), ScanLimits()).size
-            1357
+            >>> _ = Path("weights.bin").write_bytes(bytes(1357))
+            >>> source = Source.for_file(Path("weights.bin"), ScanLimits())
+            >>> source.name, source.size
+            ('weights.bin', 1357)
         """
         budget = Budget(limits)
         return cls(
@@ -213,8 +231,12 @@ class Source:
         """Content found inside this one: one level deeper, same limits and budget.
 
         Example:
-            >>> source.nested("model.pkl", opener, None).name
-            'model.pkl'
+            >>> import gzip
+            >>> _ = Path("model.pkl.gz").write_bytes(gzip.compress(b"N."))
+            >>> source = Source.for_file(Path("model.pkl.gz"), ScanLimits())
+            >>> inner = source.nested("model.pkl", lambda: gzip.open(source.path), None)
+            >>> inner.name, inner.depth, inner.open().read()
+            ('model.pkl', 1, b'N.')
         """
         return replace(self, name=name, open=opener, size=size, depth=self.depth + 1, path=None)
 
@@ -222,9 +244,13 @@ class Source:
         """The same content, spooled to ``path``: it can be opened again and sought in.
 
         Example:
-            >>> with spooled(source.open) as path:
-            ...     source.on_disk(path).open().seekable()
-            True
+            >>> import gzip
+            >>> _ = Path("model.pkl.gz").write_bytes(gzip.compress(b"N."))
+            >>> source = Source.for_file(Path("model.pkl.gz"), ScanLimits())
+            >>> inner = source.nested("model.pkl", lambda: gzip.open(source.path), None)
+            >>> with spooled(inner.open) as path, inner.on_disk(path).open() as stream:
+            ...     stream.seekable(), stream.read()
+            (True, b'N.')
         """
         return replace(self, open=lambda: path.open("rb"), size=path.stat().st_size, path=path)
 
@@ -232,6 +258,7 @@ class Source:
         """The first ``size`` bytes (fewer for a shorter content).
 
         Example:
+            >>> source = Source.for_file(Path("releases/penguin-species/model.skops"), ScanLimits())
             >>> source.head(4)
             b'PK\\x03\\x04'
         """
@@ -315,8 +342,11 @@ def failures_recorded(problems: Callable[[str], None]) -> Iterator[None]:
     """Turn a failure to read into a recorded problem: what cannot be read is unsafe.
 
     Example:
-        >>> with failures_recorded(scan.add_problem):
-        ...     scan_zip(source, scan, scan_source)
+        >>> problems = []
+        >>> with failures_recorded(problems.append):
+        ...     raise EOFError("the stream ends before its end")
+        >>> problems
+        ['cannot read completely: the stream ends before its end']
     """
     try:
         yield
@@ -331,7 +361,10 @@ def spooled(open_stream: Callable[[], BinaryIO]) -> Iterator[Path]:
     stream is read, so the disk it takes is bounded as the unpacking is.
 
     Example:
-        >>> with spooled(body.open) as path:
+        >>> packed = io.BytesIO()
+        >>> with zipfile.ZipFile(packed, "w") as archive:
+        ...     archive.writestr("weights.npy", b"")
+        >>> with spooled(lambda: io.BytesIO(packed.getvalue())) as path:
         ...     zipfile.ZipFile(path).namelist()
         ['weights.npy']
 
@@ -353,8 +386,12 @@ class WatchedFile(io.FileIO):
     """A file on disk, read unbuffered, that tells the budget how far into it reading got.
 
     Example:
-        >>> io.BufferedReader(WatchedFile(Path("model.gz"), budget)).read(4)
-        b'\\x1f\\x8b\\x08\\x00'
+        >>> import gzip
+        >>> _ = Path("model.gz").write_bytes(gzip.compress(b"model"))
+        >>> budget = Budget(ScanLimits())
+        >>> with io.BufferedReader(WatchedFile(Path("model.gz"), budget)) as stream:
+        ...     stream.read(4), budget.reached
+        (b'\\x1f\\x8b\\x08\\x00', 25)
     """
 
     def __init__(self, path: Path, budget: Budget) -> None:
@@ -378,7 +415,11 @@ class ChargedStream(io.RawIOBase):
     a read finds the end of the content.
 
     Example:
-        >>> stream = io.BufferedReader(ChargedStream(archive.open(info), budget, on_end))
+        >>> budget = Budget(ScanLimits())
+        >>> charged = ChargedStream(io.BytesIO(b"weights"), budget, lambda: print("the end"))
+        >>> io.BufferedReader(charged).read(), budget.unpacked
+        the end
+        (b'weights', 7)
     """
 
     def __init__(self, inner: BinaryIO, budget: Budget, ended: Callable[[], None]) -> None:
@@ -410,9 +451,17 @@ class Unpacked:
     because the format's reader stopped early.
 
     Example:
-        >>> body = Unpacked(lambda: archive.open(info), source.budget)
-        >>> scan_member(source.nested(info.filename, body.open, info.file_size))
+        >>> import gzip
+        >>> budget = Budget(ScanLimits())
+        >>> body = Unpacked(lambda: gzip.open(io.BytesIO(gzip.compress(b"weights"))), budget)
+        >>> with body.open() as stream:
+        ...     stream.read(3)
+        b'wei'
+        >>> body.read_to_end
+        False
         >>> body.finish()
+        >>> body.read_to_end, budget.unpacked
+        (True, 14)
     """
 
     def __init__(self, open_packed: Callable[[], BinaryIO], budget: Budget) -> None:
@@ -424,8 +473,12 @@ class Unpacked:
         """A buffered stream of the unpacked content.
 
         Example:
-            >>> body.open().read(2)
-            b'\\x80\\x04'
+            >>> import gzip
+            >>> packed = gzip.compress(b"weights")
+            >>> body = Unpacked(lambda: gzip.open(io.BytesIO(packed)), Budget(ScanLimits()))
+            >>> with body.open() as stream:
+            ...     stream.read(3)
+            b'wei'
         """
         charged = ChargedStream(self._open_packed(), self._budget, self._reached_end)
         return io.BufferedReader(charged, CHUNK_BYTES)
@@ -434,7 +487,13 @@ class Unpacked:
         """Read the content to its end, unless a reading already did.
 
         Example:
-            >>> body.finish()
+            >>> import gzip
+            >>> bomb = gzip.compress(bytes(1000))
+            >>> budget = Budget(ScanLimits(unpack_ratio_floor=100))
+            >>> Unpacked(lambda: gzip.open(io.BytesIO(bomb)), budget).finish()
+            Traceback (most recent call last):
+            ...
+            modelshare.safety.sources.LimitExceeded: it unpacks to more than 100 bytes from ...
 
         Raises:
             LimitExceeded: the content unpacks past the budget (a bomb).

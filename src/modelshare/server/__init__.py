@@ -6,7 +6,9 @@ Point any client at it with ``HF_ENDPOINT=http://127.0.0.1:8000``. The server ne
 routes, the storage layout and access.
 
 Example:
-    >>> serve(Path("/srv/modelshare"), tokens=read_tokens(Path("/srv/tokens")), port=8000)
+    >>> _ = Path("tokens").write_text("s3cret\\n")
+    >>> tokens = read_tokens(Path("tokens"))
+    >>> serve(Path("/srv/modelshare"), tokens=tokens, port=8000)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from modelshare.errors import UsageError
+from modelshare.errors import InvalidInputError, ModelshareError
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 MAX_COMMIT_BYTES = 1024**3
@@ -30,18 +32,22 @@ def read_tokens(path: Path) -> frozenset[str]:
     """The tokens in a token file: one per line; blank lines and ``#`` comments are skipped.
 
     Example:
+        >>> _ = Path("tokens").write_text("# the lab's uploader\\ns3cret\\n")
         >>> read_tokens(Path("tokens"))
         frozenset({'s3cret'})
+
+    Raises:
+        InvalidInputError: the file cannot be read, or holds no token.
     """
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as error:
-        raise UsageError(f"cannot read the token file {path}: {error.strerror}") from error
+        raise InvalidInputError(f"cannot read the token file {path}: {error.strerror}") from error
     tokens = frozenset(
         token for line in lines if (token := line.strip()) and not token.startswith("#")
     )
     if not tokens:
-        raise UsageError(f"the token file {path} holds no token: write one token per line")
+        raise InvalidInputError(f"the token file {path} holds no token: write one token per line")
     return tokens
 
 
@@ -58,17 +64,18 @@ def serve(
     """Serve the repositories under ``root`` until interrupted.
 
     Example:
-        >>> serve(Path("/srv/modelshare"), tokens=frozenset({"s3cret"}), port=8000)
+        >>> tokens = frozenset({"s3cret"})
+        >>> serve(Path("/srv/modelshare"), tokens=tokens, port=8000)  # doctest: +SKIP
 
     Raises:
-        UsageError: without starlette and uvicorn.
+        ModelshareError: without starlette and uvicorn.
     """
     try:
         import uvicorn
 
         from modelshare.server.app import create_app
     except ImportError as error:
-        raise UsageError(
+        raise ModelshareError(
             "the server needs starlette and uvicorn: pip install 'modelshare[server]'"
         ) from error
     root.mkdir(parents=True, exist_ok=True)

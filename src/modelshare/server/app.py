@@ -18,8 +18,11 @@ A card's metadata is parsed on a worker thread, one card at a time, only within 
 :class:`.storage.CardCache`. ``validate-yaml`` without a token is rate-limited per address.
 
 Example:
-    >>> app = create_app(Path("/srv/modelshare"), tokens=frozenset({"s3cret"}))
-    >>> uvicorn.run(app, host="127.0.0.1", port=8000)
+    >>> import uvicorn
+    >>> app = create_app(Path("hub"), tokens=frozenset({"s3cret"}))
+    >>> [route.path for route in app.routes][:3]
+    ['/api/repos/create', '/api/validate-yaml', '/api/models/{namespace}/{name}']
+    >>> uvicorn.run(app, host="127.0.0.1", port=8000)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ from modelshare.layout import CARD_FILE
 from modelshare.server import MAX_COMMIT_BYTES, MAX_LFS_BYTES
 from modelshare.server.errors import (
     INVALID_CREDENTIALS,
-    HubError,
+    ApiError,
     RequestBody,
     bad_request,
     entry_not_found,
@@ -246,11 +249,14 @@ async def _json_body(request: Request, model: type[BodyT]) -> BodyT:
     """The typed JSON body of a request; 413 over :data:`JSON_BODY_BYTES`, 400 when malformed.
 
     Example:
-        >>> (await _json_body(request, TagBody)).tag
+        >>> async def receive():
+        ...     return {"type": "http.request", "body": b'{"tag": "1.0.0"}'}
+        >>> request = Request({"type": "http", "headers": []}, receive)
+        >>> anyio.run(_json_body, request, TagBody).tag
         '1.0.0'
 
     Raises:
-        HubError: 413 for a body over the limit, 400 for one that is not ``model``.
+        ApiError: 413 for a body over the limit, 400 for one that is not ``model``.
     """
     remedy = f"send a small JSON object, {model.SHAPE}"
     body = _limited(request, JSON_BODY_BYTES, "the request body", remedy)
@@ -280,7 +286,7 @@ def _commit_line(number: int, line: bytes) -> CommitItem:
     """Line ``number`` of a commit, typed.
 
     Raises:
-        HubError: 400 naming the line and its first problem.
+        ApiError: 400 naming the line and its first problem.
     """
     what = f"commit line {number}"
     return parse_body(CommitLine, line, expected=COMMIT_LINE_SHAPE, what=what).root
@@ -290,7 +296,7 @@ def _base64_content(path: str, content: str) -> bytes:
     """The bytes of a file sent inline.
 
     Raises:
-        HubError: 400 when ``content`` is not base64.
+        ApiError: 400 when ``content`` is not base64.
     """
     try:
         return base64.b64decode(content, validate=True)
@@ -390,7 +396,7 @@ def _problem(problem: MetadataProblem) -> dict[str, Any]:
 # --- answers -------------------------------------------------------------------------------------
 
 
-def _error_headers(error: HubError) -> dict[str, str]:
+def _error_headers(error: ApiError) -> dict[str, str]:
     message = error.message.encode("ascii", "replace").decode()
     headers = {**error.headers, "X-Error-Message": message}
     if error.code:
@@ -399,23 +405,23 @@ def _error_headers(error: HubError) -> dict[str, str]:
 
 
 def _error_response(request: Request, error: Exception) -> Response:
-    """A :class:`HubError` as the Hub sends it: JSON body and ``X-Error-*`` headers.
+    """A :class:`ApiError` as the Hub sends it: JSON body and ``X-Error-*`` headers.
 
     The answer to a request that sends a body closes the connection: the server may have
     refused it before reading all of it, and will not receive the rest.
     """
-    hub_error = error if isinstance(error, HubError) else HubError(500, "internal server error")
-    headers = _error_headers(hub_error)
+    api_error = error if isinstance(error, ApiError) else ApiError(500, "internal server error")
+    headers = _error_headers(api_error)
     declared = request.headers.get("content-length", "0")
     if declared != "0" or "transfer-encoding" in request.headers:
         headers["Connection"] = "close"
-    return JSONResponse({"error": hub_error.message}, hub_error.status, headers=headers)
+    return JSONResponse({"error": api_error.message}, api_error.status, headers=headers)
 
 
 def _http_error(request: Request, error: Exception) -> Response:
     """Starlette's own errors (no such route, wrong method) in the Hub's shape."""
     assert isinstance(error, HTTPException)
-    return _error_response(request, HubError(error.status_code, error.detail, None, error.headers))
+    return _error_response(request, ApiError(error.status_code, error.detail, None, error.headers))
 
 
 def _merged(first: bytes, second: bytes) -> bytes:
@@ -470,7 +476,7 @@ class RateLimit:
         >>> limit.take("127.0.0.1")
         Traceback (most recent call last):
         ...
-        HubError: too many requests without a token from 127.0.0.1: retry in 1 s, or ...
+        modelshare.server.errors.ApiError: too many requests without a token from 127.0.0.1: ...
     """
 
     def __init__(self, burst: int, per_minute: float) -> None:
@@ -482,14 +488,14 @@ class RateLimit:
         """Spend one request of ``address``.
 
         Raises:
-            HubError: 429 with ``Retry-After`` when the address has none left.
+            ApiError: 429 with ``Retry-After`` when the address has none left.
         """
         now = time.monotonic()
         left, since = self._buckets.get(address, (self._burst, now))
         left = min(self._burst, left + (now - since) * self._per_second)
         if left < 1:
             wait = math.ceil((1 - left) / self._per_second)
-            raise HubError(
+            raise ApiError(
                 429,
                 f"too many requests without a token from {address}: retry in {wait} s, or "
                 "send Authorization: Bearer TOKEN",
@@ -537,12 +543,12 @@ class HubServer:
         if scheme.lower() != "bearer" or not any(
             hmac.compare_digest(given, t) for t in self._tokens
         ):
-            raise HubError(401, INVALID_CREDENTIALS)
+            raise ApiError(401, INVALID_CREDENTIALS)
         return True
 
     def _require_writer(self, request: Request) -> None:
         if not self._authenticated(request):
-            raise HubError(401, "writing needs a token: send Authorization: Bearer TOKEN")
+            raise ApiError(401, "writing needs a token: send Authorization: Bearer TOKEN")
 
     def _readable(self, request: Request) -> RepoInfo:
         """The repository of the request, hidden (404) when private and unauthenticated."""
@@ -868,5 +874,5 @@ def create_app(
             methods=["GET", "HEAD"],
         ),
     ]
-    handlers = {HubError: _error_response, HTTPException: _http_error}
+    handlers = {ApiError: _error_response, HTTPException: _http_error}
     return Starlette(routes=routes, exception_handlers=handlers)

@@ -9,7 +9,7 @@ Example:
     >>> raise revision_not_found("lab/penguins", "2.0.0")
     Traceback (most recent call last):
     ...
-    modelshare.server.errors.HubError: lab/penguins has no revision '2.0.0'
+    modelshare.server.errors.ApiError: lab/penguins has no revision '2.0.0'
 """
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ MAX_MESSAGE_CHARS = 600
 """The longest error message: one quoting a huge input keeps its start and its end."""
 
 
-class HubError(Exception):
+class ApiError(Exception):
     """An HTTP error answer: status, message, the Hub's error code if any, extra headers.
 
     The message travels in a header, so whatever it quotes it is kept to one printable line of
     at most :data:`MAX_MESSAGE_CHARS`, with its start and its end (what to do).
 
     Example:
-        >>> HubError(400, "tag 'a\\nb' is invalid").message
+        >>> ApiError(400, "tag 'a\\nb' is invalid").message
         "tag 'a b' is invalid"
     """
 
@@ -54,54 +54,54 @@ class HubError(Exception):
         self.headers = dict(headers or {})
 
 
-def bad_request(message: str) -> HubError:
+def bad_request(message: str) -> ApiError:
     """400: the request cannot be used as sent.
 
     Example:
         >>> bad_request("path '../x' has an empty, '.' or '..' component").status
         400
     """
-    return HubError(400, message)
+    return ApiError(400, message)
 
 
-def repo_not_found(repo_id: str) -> HubError:
+def repo_not_found(repo_id: str) -> ApiError:
     """404 ``RepoNotFound``; also what a private repository looks like without a token.
 
     Example:
         >>> repo_not_found("lab/penguins").code
         'RepoNotFound'
     """
-    return HubError(404, f"repository {repo_id} not found", "RepoNotFound")
+    return ApiError(404, f"repository {repo_id} not found", "RepoNotFound")
 
 
-def revision_not_found(repo_id: str, revision: str) -> HubError:
+def revision_not_found(repo_id: str, revision: str) -> ApiError:
     """404 ``RevisionNotFound``.
 
     Example:
         >>> revision_not_found("lab/penguins", "2.0.0").code
         'RevisionNotFound'
     """
-    return HubError(404, f"{repo_id} has no revision {revision!r}", "RevisionNotFound")
+    return ApiError(404, f"{repo_id} has no revision {revision!r}", "RevisionNotFound")
 
 
-def entry_not_found(repo_id: str, revision: str, path: str) -> HubError:
+def entry_not_found(repo_id: str, revision: str, path: str) -> ApiError:
     """404 ``EntryNotFound``: no such file or folder at that revision.
 
     Example:
         >>> entry_not_found("lab/penguins", "main", "config.json").code
         'EntryNotFound'
     """
-    return HubError(404, f"{repo_id}@{revision} has no entry {path!r}", "EntryNotFound")
+    return ApiError(404, f"{repo_id}@{revision} has no entry {path!r}", "EntryNotFound")
 
 
-def too_large(what: str, limit: int, remedy: str) -> HubError:
+def too_large(what: str, limit: int, remedy: str) -> ApiError:
     """413: a body or an object over the server's limit, refused before it is read.
 
     Example:
         >>> too_large("the commit", 1024, "split it into several commits").message
         'the commit is over the 1,024 bytes this server accepts: split it into several commits'
     """
-    return HubError(413, f"{what} is over the {limit:,} bytes this server accepts: {remedy}")
+    return ApiError(413, f"{what} is over the {limit:,} bytes this server accepts: {remedy}")
 
 
 class RequestBody(BaseModel):
@@ -129,13 +129,14 @@ def parse_body(
     """``data`` read as ``model``; JSON nested more than 200 levels deep is refused, not recursed.
 
     Example:
+        >>> from modelshare.server.app import TagBody
         >>> parse_body(TagBody, b'{"tag": 5}', expected="{tag}")
         Traceback (most recent call last):
         ...
-        HubError: the request body is invalid at tag: Input should be a valid string; send {tag}
+        modelshare.server.errors.ApiError: the request body is invalid at tag: Input should be ...
 
     Raises:
-        HubError: 400 naming the first problem and the shape to send (``expected``).
+        ApiError: 400 naming the first problem and the shape to send (``expected``).
     """
     try:
         return model.model_validate_json(data)

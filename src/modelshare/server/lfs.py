@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import Field
 
-from modelshare.server.errors import HubError, RequestBody, bad_request, too_large
+from modelshare.server.errors import ApiError, RequestBody, bad_request, too_large
 from modelshare.server.storage import BlobStore, Sha256
 
 TICKET_LIFETIME = 3600
@@ -56,12 +56,12 @@ class UploadTickets:
             >>> UploadTickets().check("ab" * 32, 12, "0", "forged")
             Traceback (most recent call last):
             ...
-            modelshare.server.errors.HubError: this upload link is invalid or has expired
+            modelshare.server.errors.ApiError: this upload link is invalid or has expired
         """
         valid = expires.isdigit() and int(expires) >= time.time()
         expected = self._signature(oid, size, int(expires)) if valid else ""
         if not (valid and hmac.compare_digest(expected, signature)):
-            raise HubError(403, "this upload link is invalid or has expired")
+            raise ApiError(403, "this upload link is invalid or has expired")
 
 
 class LfsObject(RequestBody):
@@ -88,12 +88,18 @@ def batch_answer(
     ``PUT`` link.
 
     Example:
-        >>> batch = LfsBatch(operation="upload", objects=[LfsObject(oid=oid, size=3)])
-        >>> batch_answer(batch, blobs, tickets, "http://127.0.0.1:8000", 2**30)["objects"][0]
-        {'oid': '…', 'size': 3, 'authenticated': True, 'actions': {'upload': {'href': …}}}
+        >>> blobs = BlobStore(Path("hub"))
+        >>> stored = LfsObject(oid=blobs.put(b"abc"), size=3)
+        >>> new = LfsObject(oid="ab" * 32, size=12)
+        >>> batch = LfsBatch(operation="upload", objects=[stored, new])
+        >>> answer = batch_answer(batch, blobs, UploadTickets(), "http://127.0.0.1:8000", 2**30)
+        >>> [sorted(answer) for answer in answer["objects"]]
+        [['authenticated', 'oid', 'size'], ['actions', 'authenticated', 'oid', 'size']]
+        >>> answer["objects"][1]["actions"]["upload"]["href"]
+        'http://127.0.0.1:8000/api/lfs/upload/abab...ab/12?expires=...&signature=...'
 
     Raises:
-        HubError: 400 for anything but an upload; 413 for an object over ``max_bytes``.
+        ApiError: 400 for anything but an upload; 413 for an object over ``max_bytes``.
     """
     if batch.operation != "upload":
         raise bad_request("this server accepts LFS uploads only; download files with /resolve/")

@@ -11,7 +11,14 @@ allowlisted names, or a skops file needing types nobody has trusted yet. Safe fi
 listed.
 
 Example:
-    >>> status = SecurityScans(blobs).status(commit)
+    >>> import os, pickle
+    >>> from modelshare.server.storage import AddFile, RepoStore, StoredFile
+    >>> store = RepoStore(Path("hub"))
+    >>> _ = store.create_repo("lab/penguins", private=False)
+    >>> data = pickle.dumps(os.system)
+    >>> upload = AddFile("model.pkl", StoredFile.regular(data, store.blobs.put(data)))
+    >>> commit = store.commit("lab/penguins", "main", [upload], summary="Upload a pickle")
+    >>> status = SecurityScans(store.blobs).status(commit)
     >>> status["filesWithIssues"][0]["level"]
     'danger'
 """
@@ -29,6 +36,10 @@ class SecurityScans:
     """Scan verdicts of stored blobs, by sha256, computed on first request.
 
     Example:
+        >>> from modelshare.server.storage import RepoStore
+        >>> store = RepoStore(Path("hub"))
+        >>> _ = store.create_repo("lab/penguins", private=False)
+        >>> commit = store.resolve("lab/penguins", "main")
         >>> SecurityScans(store.blobs).status(commit)["scansDone"]
         True
     """
@@ -42,7 +53,13 @@ class SecurityScans:
         """``securityRepoStatus`` of one commit: every file with an issue, with its level.
 
         Example:
-            >>> SecurityScans(blobs).status(commit)["filesWithIssues"]
+            >>> from modelshare.server.storage import AddFile, RepoStore, StoredFile
+            >>> store = RepoStore(Path("hub"))
+            >>> _ = store.create_repo("lab/penguins", private=False)
+            >>> data = Path("README.md").read_bytes()
+            >>> card = AddFile("README.md", StoredFile.regular(data, store.blobs.put(data)))
+            >>> commit = store.commit("lab/penguins", "main", [card], summary="Add the card")
+            >>> SecurityScans(store.blobs).status(commit)["filesWithIssues"]
             []
         """
         issues = []

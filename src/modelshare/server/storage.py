@@ -18,7 +18,7 @@ Every file is written to a temporary name, synced and renamed into place; a comm
 written before the ref that points at it, so a reader sees the old commit or the new one.
 
 Example:
-    >>> store = RepoStore(Path("/srv/modelshare"))
+    >>> store = RepoStore(Path("hub"))
     >>> store.create_repo("lab/penguins", private=False)
     True
     >>> store.resolve("lab/penguins", "main").files
@@ -50,7 +50,7 @@ from modelshare.fsutil import (
 from modelshare.manifest import unsafe_path_reason
 from modelshare.record import is_hub_name
 from modelshare.server.errors import (
-    HubError,
+    ApiError,
     bad_request,
     entry_not_found,
     repo_not_found,
@@ -249,6 +249,9 @@ def apply_operations(
     """The files of ``head`` after the operations, in order; a missing deletion is 404.
 
     Example:
+        >>> file = StoredFile.regular(b"hi", hashlib.sha256(b"hi").hexdigest())
+        >>> files = {"README.md": file, "notes.txt": file}
+        >>> head = Commit("0" * 40, None, "start", "", utc_now(), files)
         >>> apply_operations("lab/penguins", head, [DeleteFile("notes.txt")]).keys()
         dict_keys(['README.md'])
     """
@@ -331,7 +334,7 @@ class BlobStore:
         """Store bytes, returning their sha256.
 
         Example:
-            >>> BlobStore(root).put(b"hello")[:12]
+            >>> BlobStore(Path("hub")).put(b"hello")[:12]
             '2cf24dba5fb0'
         """
         writer = BlobWriter(self)
@@ -355,7 +358,9 @@ class CardCache:
     ``ROOT/cards``, and read on every ``model_info`` instead of parsing the card again.
 
     Example:
-        >>> cache = CardCache(root)
+        >>> cache, sha256 = CardCache(Path("hub")), hashlib.sha256(b"# Penguins\\n").hexdigest()
+        >>> cache.get(sha256) is None
+        True
         >>> cache.put(sha256, b'{"cardData":null}')
         >>> cache.get(sha256)
         b'{"cardData":null}'
@@ -385,8 +390,11 @@ class RepoStore:
     """Repositories, their commits and refs under a root folder (see the module for the layout).
 
     Example:
-        >>> RepoStore(Path("/srv/modelshare")).refs("lab/penguins").tags
-        {'1.0.0': '5f2c…'}
+        >>> store = RepoStore(Path("hub"))
+        >>> _ = store.create_repo("lab/penguins", private=False)
+        >>> _ = store.tag("lab/penguins", "1.0.0", "main")
+        >>> store.refs("lab/penguins").tags
+        {'1.0.0': '...'}
     """
 
     def __init__(self, root: Path) -> None:
@@ -399,8 +407,11 @@ class RepoStore:
         """Create a repository with an empty first commit on ``main``; False if it exists.
 
         Example:
+            >>> store = RepoStore(Path("hub"))
             >>> store.create_repo("lab/penguins", private=True)
             True
+            >>> store.create_repo("lab/penguins", private=True)
+            False
         """
         folder = self._folder(checked_repo_id(repo_id))
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -437,6 +448,11 @@ class RepoStore:
         """The commit a branch, tag or commit oid names; 404 ``RevisionNotFound`` if none.
 
         Example:
+            >>> store = RepoStore(Path("hub"))
+            >>> _ = store.create_repo("lab/penguins", private=False)
+            >>> summary = "Publish penguin-species 1.0.0"
+            >>> _ = store.commit("lab/penguins", "main", [], summary=summary)
+            >>> _ = store.tag("lab/penguins", "1.0.0", "main")
             >>> store.resolve("lab/penguins", "1.0.0").summary
             'Publish penguin-species 1.0.0'
         """
@@ -464,8 +480,13 @@ class RepoStore:
         With ``parent``, the commit is refused (412) unless the branch still points there.
 
         Example:
-            >>> store.commit("lab/penguins", "main", [DeleteFile("notes.txt")], summary="tidy").oid
-            '9a1b…'
+            >>> store = RepoStore(Path("hub"))
+            >>> _ = store.create_repo("lab/penguins", private=False)
+            >>> data = b"# Penguins\\n"
+            >>> card = AddFile("README.md", StoredFile.regular(data, store.blobs.put(data)))
+            >>> commit = store.commit("lab/penguins", "main", [card], summary="Add the card")
+            >>> list(commit.files), store.refs("lab/penguins").branches["main"] == commit.oid
+            (['README.md'], True)
         """
         folder = self._folder(repo_id)
         with locked(folder / ".lock"):
@@ -473,7 +494,7 @@ class RepoStore:
             if head_oid is None:
                 raise revision_not_found(repo_id, branch)
             if parent is not None and parent != head_oid:
-                raise HubError(412, f"{branch} has moved since {parent}: fetch it again and retry")
+                raise ApiError(412, f"{branch} has moved since {parent}: fetch it again and retry")
             head = self.resolve(repo_id, head_oid)
             files = apply_operations(repo_id, head, operations)
             commit = _new_commit(head.oid, summary, description, files)
@@ -485,14 +506,16 @@ class RepoStore:
         """Point a new tag at the commit ``revision`` names; 409 if the tag exists.
 
         Example:
-            >>> store.tag("lab/penguins", "1.0.0", "main").oid
-            '9a1b…'
+            >>> store = RepoStore(Path("hub"))
+            >>> _ = store.create_repo("lab/penguins", private=False)
+            >>> store.tag("lab/penguins", "1.0.0", "main").summary
+            'initial commit'
         """
         folder = self._folder(repo_id)
         checked_tag(tag)
         with locked(folder / ".lock"):
             if tag in self.refs(repo_id).tags:
-                raise HubError(409, f"tag {tag!r} already exists in {repo_id}; tags never move")
+                raise ApiError(409, f"tag {tag!r} already exists in {repo_id}; tags never move")
             commit = self.resolve(repo_id, revision)
             self._write_ref(folder, "tags", tag, commit.oid)
         return commit
@@ -536,6 +559,11 @@ def list_tree(
     ``(path, None)`` for folders; 404 ``EntryNotFound`` when ``path`` is no folder.
 
     Example:
+        >>> file = StoredFile.regular(b"hi", hashlib.sha256(b"hi").hexdigest())
+        >>> paths = ["README.md", "images/confusion_matrix_penguins-test.png", "images/roc.png"]
+        >>> commit = Commit("0" * 40, None, "start", "", utc_now(), dict.fromkeys(paths, file))
+        >>> [path for path, _ in list_tree("lab/penguins", commit, "", recursive=False)]
+        ['README.md', 'images']
         >>> list_tree("lab/penguins", commit, "images", recursive=False)[0][0]
         'images/confusion_matrix_penguins-test.png'
     """

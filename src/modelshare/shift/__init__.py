@@ -4,7 +4,7 @@ Example:
     >>> from modelshare.shift import drift
     >>> report = drift(Path("releases/penguin-species"), Path("new.csv"))
     >>> report.drifted, report.verdict
-    (True, 'drift in 1 of 6 columns: island; label shift: none')
+    (False, 'no drift in 6 columns; label shift: none')
 """
 
 from __future__ import annotations

@@ -9,11 +9,16 @@ loaded with :func:`modelshare.load` (so never from a file that could run code) o
 
 Example:
     >>> detector = ood("releases/penguin-species")
-    >>> scores = detector.score(X_new)
-    >>> scores.loc[scores["flag"], ["score", "max_softmax", "reasons"]]
-          score  max_softmax                      reasons
-    17     9.71         0.98  far, out of range: body_mass_g
-    42     1.20         0.52                low confidence
+    >>> rows = X_new.head(3).assign(body_mass_g=[3700.0, 9900.0, 4000.0])
+    >>> rows["island"] = ["Dream", "Dream", "Anvers"]
+    >>> scores = detector.score(rows)
+    >>> scores[["score", "max_softmax"]].round(2)
+         score  max_softmax
+    100   1.71         0.98
+    101  13.48         0.82
+    102   2.50         0.95
+    >>> scores["reasons"].tolist()
+    ['', 'far from the training data, out of range: body_mass_g', 'unseen: island']
 """
 
 from __future__ import annotations
@@ -26,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from modelshare.bundle import Bundle
-from modelshare.errors import UsageError
+from modelshare.bundle import open_release
+from modelshare.errors import InvalidInputError
 from modelshare.layout import OOD_FILE
 from modelshare.manifest import refuse_unverified
 from modelshare.shift.drift import load_reference, reference_path
@@ -55,6 +60,11 @@ def ood(
     Example:
         >>> ood("releases/penguin-species").thresholds.tpr
         0.95
+
+    Raises:
+        NotAReleaseError: ``reference`` is a folder that holds no release.
+        IntegrityError: the profile or thresholds differ from the manifest, or there is none.
+        InvalidInputError: a missing file, or a file that is no profile.
     """
     folder = reference_path(reference)
     release = folder if folder is not None and folder.is_dir() else None
@@ -98,8 +108,16 @@ class OODDetector:
         are given, or ``use_model`` is False.
 
         Example:
-            >>> detector.score(X_new)["flag"].mean()
-            0.06
+            >>> detector = ood("releases/penguin-species")
+            >>> f"{detector.score(X_new)['flag'].mean():.0%}"
+            '12%'
+
+        Raises:
+            InvalidInputError: rows that lack the profiled features, or class scores of the
+                wrong shape.
+            IntegrityError: the release differs from its manifest, when the model is loaded
+                for the classifier scores (:func:`modelshare.load`).
+            UnsafeContentError: the model could run code, or needs a type nobody trusted.
         """
         adapter = self._model_adapter() if use_model and probabilities is None else None
         frame = adapter.features(X) if adapter is not None else as_frame(X)
@@ -129,8 +147,10 @@ class OODDetector:
         """Why the classifier scores cannot be computed from the release's model, or None.
 
         Example:
-            >>> ood("releases/seed-model").model_note()
-            'MyModel needs its class: pass model_class= (or probabilities=) to score ...'
+            >>> print(ood("releases/penguin-species").model_note())
+            None
+            >>> ood(profile).model_note()
+            'a profile alone has no classifier thresholds: pass the release folder'
         """
         if self.release is None:
             return "a profile alone has no classifier thresholds: pass the release folder"
@@ -162,7 +182,7 @@ class OODDetector:
     def _model_facts(self) -> ModelFacts:
         """What the release's record says of its model, read once."""
         assert self.release is not None
-        return Bundle.open(self.release).record.model
+        return open_release(self.release).record.model
 
 
 REASONS = (
@@ -183,7 +203,8 @@ def _reasons(scores: pd.DataFrame) -> np.ndarray:
     flagged rows only, so it costs little however many rows are scored.
 
     Example:
-        >>> _reasons(scores)[:2]
+        >>> scores = ood(profile).score(X_new.head(2).assign(body_mass_g=[3700.0, 9900.0]))
+        >>> _reasons(scores)
         array(['', 'far from the training data, out of range: body_mass_g'], dtype=object)
     """
     flagged = scores["flag"].to_numpy(dtype=bool)
@@ -205,7 +226,7 @@ def _checked_rows(values: Any, rows: int, name: str) -> np.ndarray:
     """Class scores given by the caller, one row per input, or a one-line error."""
     array = np.asarray(values, dtype=float)
     if array.ndim != 2 or array.shape[0] != rows:
-        raise UsageError(
+        raise InvalidInputError(
             f"{name} must hold one row of class scores per input ({rows} rows), not an array "
             f"of shape {array.shape}"
         )

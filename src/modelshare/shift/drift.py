@@ -7,9 +7,9 @@ test is significant *and* its effect reaches the threshold (:class:`DriftSetting
 absent from the new data, or whose type changed, count as drift; extra columns are listed.
 
 Example:
-    >>> report = drift(Path("releases/penguin-species"), Path("new.csv"))
+    >>> report = drift(Path("releases/penguin-species"), X_new.assign(island="Dream"))
     >>> report.verdict
-    'drift in 2 of 6 columns: island, bill_depth_mm'
+    'drift in 1 of 6 columns: island'
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from modelshare.errors import UsageError
-from modelshare.layout import PROFILE_FILE, PROFILES_FOLDER, RECORD_FILE, evaluation_profile_path
+from modelshare.bundle import open_release
+from modelshare.errors import InvalidInputError
+from modelshare.layout import PROFILE_FILE, PROFILES_FOLDER, evaluation_profile_path
 from modelshare.manifest import refuse_unverified
-from modelshare.profile.model import DataProfile
+from modelshare.profiling.model import DataProfile
 from modelshare.shift.decide import decide_columns, ordered, verdict
 from modelshare.shift.match import match_columns
 from modelshare.shift.report import DriftReport, DriftSettings
@@ -35,28 +36,29 @@ def load_reference(reference: Any, dataset: str | None = None) -> DataProfile:
 
     Example:
         >>> load_reference(Path("releases/penguin-species")).rows
-        273
+        179
         >>> load_reference(Path("releases/penguin-species"), "penguins-test").rows
-        69
+        45
+
+    Raises:
+        NotAReleaseError: a folder that holds no release.
+        IntegrityError: the release's profile differs from its manifest, or it has none.
+        InvalidInputError: no such file, a file that is no profile, or no such dataset.
     """
     if isinstance(reference, DataProfile) and dataset is None:
         return reference
     path = reference_path(reference)
     if path is None or (dataset is not None and not path.is_dir()):
-        raise UsageError(
+        raise InvalidInputError(
             f"reference dataset {dataset!r} needs a release folder, which holds the profiles "
             "of its evaluation datasets"
         )
     if path.is_dir():
-        if not (path / RECORD_FILE).is_file():
-            raise UsageError(
-                f"{path} is not a modelshare release ({RECORD_FILE} not found); pass a release "
-                "folder or a profile file written by `modelshare profile`"
-            )
-        folder, path = path, _release_profile(path, dataset)
+        folder = open_release(path).path
+        path = _release_profile(folder, dataset)
         refuse_unverified(folder, [path.relative_to(folder).as_posix()])
     if not path.exists():
-        raise UsageError(f"{path} not found; pass a release folder or a data profile")
+        raise InvalidInputError(f"{path} not found; pass a release folder or a data profile")
     return DataProfile.load(path)
 
 
@@ -74,7 +76,7 @@ def reference_path(reference: Any) -> Path | None:
         return Path(reference)
     if isinstance(getattr(reference, "path", None), Path):  # an opened release (Bundle)
         return reference.path
-    raise UsageError(
+    raise InvalidInputError(
         f"a reference is a release folder, a profile file or a DataProfile, not a "
         f"{type(reference).__name__}"
     )
@@ -84,7 +86,7 @@ def _release_profile(folder: Path, dataset: str | None) -> Path:
     """The path of a release's training profile, or of one evaluation dataset's profile."""
     if dataset is None:
         if not (folder / PROFILE_FILE).is_file():
-            raise UsageError(
+            raise InvalidInputError(
                 f"{folder} holds no {PROFILE_FILE}; pass a release made with a data profile, "
                 "or a profile written by `modelshare profile`"
             )
@@ -92,7 +94,7 @@ def _release_profile(folder: Path, dataset: str | None) -> Path:
     path = folder / evaluation_profile_path(dataset)
     if not path.is_file():
         profiled = sorted(p.stem for p in (folder / PROFILES_FOLDER).glob("*.json"))
-        raise UsageError(
+        raise InvalidInputError(
             f"{folder} has no profile of an evaluation dataset {dataset!r}; it has: "
             f"{', '.join(profiled) or 'none'}"
         )
@@ -119,6 +121,12 @@ def drift(
         >>> report = drift(profile, X_new, settings=DriftSettings(wasserstein=0.2))
         >>> report.drifted
         False
+
+    Raises:
+        NotAReleaseError: ``reference`` is a folder that holds no release.
+        IntegrityError: the release's profile differs from its manifest, or it has none.
+        InvalidInputError: a missing or unreadable file, a file that is no profile, or a
+            ``target`` or ``reference_dataset`` that is not there.
     """
     profile = load_reference(reference, reference_dataset)
     settings = settings or DriftSettings()

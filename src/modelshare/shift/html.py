@@ -4,6 +4,8 @@ It opens offline in any browser: a summary table, then one section per column (l
 first, drifted columns next) with the reference's and the new data's distribution as bars.
 
 Example:
+    >>> from modelshare.shift import drift
+    >>> report = drift(Path("releases/penguin-species"), Path("new.csv"))
     >>> write_report(report, Path("drift.html"))
     PosixPath('drift.html')
 """
@@ -77,6 +79,8 @@ def write_report(report: DriftReport, path: Path) -> Path:
     """Render ``report`` and write it to ``path`` atomically.
 
     Example:
+        >>> from modelshare.shift import drift
+        >>> report = drift(profile, X_new)
         >>> write_report(report, Path("drift.html")).stat().st_size > 0
         True
     """
@@ -89,6 +93,8 @@ def render_report(report: DriftReport) -> str:
     """The report's HTML text.
 
     Example:
+        >>> from modelshare.shift import drift
+        >>> report = drift(profile, X_new)
         >>> "<svg" in render_report(report)
         True
     """
@@ -113,6 +119,7 @@ def bar_chart(view: View) -> str:
     shares show on hover, and at most :data:`MAX_TICK_LABELS` labels are written below.
 
     Example:
+        >>> from modelshare.shift.views import View
         >>> bar_chart(View(["a", "b"], [0.5, 0.5], [0.9, 0.1])).startswith("<svg")
         True
     """

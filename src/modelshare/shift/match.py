@@ -5,9 +5,11 @@ A reference column absent from the new data is *missing*; one whose type cannot 
 numbers in the new data (``1, 2, 3``) are compared as labels. New columns are *extra*.
 
 Example:
-    >>> matching = match_columns(profile, open_source(Path("new.csv")), target=None)
-    >>> list(matching.tested), [c.name for c in matching.untested]
-    (['bill_length_mm', 'island'], ['colour'])
+    >>> from modelshare.tables import open_source
+    >>> source = open_source(X_new.assign(colour="blue").drop(columns="sex"))
+    >>> matching = match_columns(profile, source, target=None)
+    >>> list(matching.tested)[-2:], [(c.name, c.status) for c in matching.untested]
+    (['body_mass_g', 'island'], [('sex', 'missing'), ('colour', 'extra')])
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from modelshare.errors import UsageError
-from modelshare.profile.columns import ColumnPlan, Kind, profiled_kind
-from modelshare.profile.model import CategoricalColumn, DataProfile, NumericColumn
+from modelshare.errors import InvalidInputError
+from modelshare.profiling.columns import ColumnPlan, Kind, profiled_kind
+from modelshare.profiling.model import CategoricalColumn, DataProfile, NumericColumn
 from modelshare.shift.observe import CategoricalObservation, NumericObservation
 from modelshare.shift.report import ColumnDrift
 from modelshare.tables import TableSource, listing, require_rows
@@ -46,9 +48,12 @@ class Matching:
         """Read the new data once: its row count, and each tested column's observation.
 
         Example:
+            >>> from modelshare.tables import open_source
+            >>> source = open_source(X_new.assign(island="Anvers"))
+            >>> matching = match_columns(profile, source, target=None)
             >>> rows, observations = matching.observe(source)
-            >>> observations["island"].unlisted
-            52
+            >>> rows, observations["island"].unlisted
+            (120, 120)
         """
         observations = {name: _observation(ref) for name, ref in self.tested.items()}
         rows = 0
@@ -68,6 +73,8 @@ def match_columns(profile: DataProfile, source: TableSource, target: str | None)
     """Pair each reference column (and the target) with the new data's column of that name.
 
     Example:
+        >>> from modelshare.tables import open_source
+        >>> source = open_source(X_new.assign(predicted_species=model.predict(X_new)))
         >>> match_columns(profile, source, target="predicted_species").target
         'predicted_species'
     """
@@ -99,12 +106,12 @@ def _resolve_target(profile: DataProfile, source: TableSource, target: str | Non
         present = reference is not None and reference.name in source.columns
         return reference.name if present and reference is not None else None
     if reference is None:
-        raise UsageError(
+        raise InvalidInputError(
             "the reference profile has no target to compare labels with; "
             "profile the training data with its target (--target)"
         )
     if target not in source.columns:
-        raise UsageError(
+        raise InvalidInputError(
             f"column '{target}' not found in {source.name}; columns: {listing(source.columns)}"
         )
     return target

@@ -6,9 +6,9 @@ categories, the rest counted together. Nothing else of the new data is kept.
 
 Example:
     >>> observed = NumericObservation(profile.column("bill_length_mm").quantiles)
-    >>> observed.update(batch.column("bill_length_mm").to_numpy(zero_copy_only=False))
+    >>> observed.update(X_new["bill_length_mm"].to_numpy())
     >>> observed.count, observed.missing
-    (68, 0)
+    (119, 1)
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from modelshare.data import is_finite
-from modelshare.profile.model import CategoricalColumn, QuantileGrid
+from modelshare.profiling.model import CategoricalColumn, QuantileGrid
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -45,7 +45,10 @@ class NumericObservation:
         """Count a batch of values (``NaN`` for missing); the mean is of the finite ones.
 
         Example:
+            >>> observed = NumericObservation(profile.column("bill_length_mm").quantiles)
             >>> observed.update(np.array([41.0, np.nan, 52.3]))
+            >>> observed.count, observed.missing, observed.mean()
+            (2, 1, 46.65)
         """
         present = values[~np.isnan(values)]
         self.missing += values.size - present.size
@@ -90,7 +93,11 @@ class CategoricalObservation:
         """Count a batch of labels (an Arrow string array; nulls are missing).
 
         Example:
-            >>> observed.update(pa.array(["Dream", "Torgersen", None]))
+            >>> import pyarrow as pa
+            >>> observed = CategoricalObservation(profile.column("island"))
+            >>> observed.update(pa.array(["Dream", "Anvers", None]))
+            >>> observed.count, observed.unlisted, observed.missing
+            (2, 1, 1)
         """
         import pyarrow.compute as pc
 
@@ -110,8 +117,11 @@ class CategoricalObservation:
         """The most common new labels that the reference does not list, with their counts.
 
         Example:
+            >>> import pyarrow as pa
+            >>> observed = CategoricalObservation(profile.column("island"))
+            >>> observed.update(pa.array(["Anvers", "Dream", "Anvers"]))
             >>> observed.top_unlisted()
-            {'Torgersen': 52}
+            {'Anvers': 2}
         """
         from datasketches import frequent_items_error_type
 

@@ -10,12 +10,15 @@ flags, with thresholds calibrated on held-out in-distribution data at a chosen t
 rate (the share of in-distribution rows accepted).
 
 Example:
-    >>> scorer = OODScorer.from_profile(DataProfile.load(Path("data_profile.json")))
-    >>> scores = scorer.score(X_new)
-    >>> scores.loc[scores["flag"], ["score", "out_of_range", "unseen"]]
-          score   out_of_range     unseen
-    17    9.71    body_mass_g
-    42    2.10                     island
+    >>> profile = DataProfile.load(Path("releases/penguin-species/data_profile.json"))
+    >>> scorer = OODScorer.from_profile(profile)
+    >>> rows = X_new.head(3).assign(body_mass_g=[3700.0, 9900.0, 4000.0])
+    >>> rows["island"] = ["Dream", "Dream", "Anvers"]
+    >>> scores = scorer.score(rows)
+    >>> scores.loc[scores["flag"], ["score", "out_of_range", "unseen"]].round(2)
+         score out_of_range  unseen
+    101  13.48  body_mass_g
+    102   2.50               island
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from modelshare.data import FINITE_LIMIT, is_finite
-from modelshare.errors import UsageError
-from modelshare.profile.model import CategoricalColumn, DataProfile, Moments, NumericColumn
+from modelshare.errors import InvalidInputError
+from modelshare.profiling.model import CategoricalColumn, DataProfile, Moments, NumericColumn
 from modelshare.tables import as_frame, as_labels, listing
 
 if TYPE_CHECKING:
@@ -67,8 +70,8 @@ class OODScorer:
         assumption); use :meth:`calibrated` with held-out data for an empirical one.
 
         Example:
-            >>> OODScorer.from_profile(profile).mahalanobis_threshold
-            4.03
+            >>> round(OODScorer.from_profile(profile).mahalanobis_threshold, 2)
+            4.3
         """
         from scipy.stats import chi2
 
@@ -83,13 +86,14 @@ class OODScorer:
         ``X``, held-out data from the training distribution.
 
         Example:
-            >>> scorer.calibrated(X_validation, tpr=0.99).mahalanobis_threshold
-            3.71
+            >>> scorer = OODScorer.from_profile(profile)
+            >>> round(scorer.calibrated(X_test, tpr=0.99).mahalanobis_threshold, 2)
+            2.99
         """
         distances = self.mahalanobis(X)
         distances = distances[~np.isnan(distances)]
         if distances.size == 0:
-            raise UsageError("no row to calibrate on; pass held-out rows with the features")
+            raise InvalidInputError("no row to calibrate on; pass held-out rows with the features")
         return replace(self, mahalanobis_threshold=float(np.quantile(distances, tpr)))
 
     def score(self, X: Any) -> pd.DataFrame:
@@ -99,8 +103,9 @@ class OODScorer:
         (``unseen``) or missing values where the training data had none (``missing``).
 
         Example:
-            >>> scorer.score(X_new)["flag"].mean()
-            0.02
+            >>> scorer = OODScorer.from_profile(profile)
+            >>> f"{scorer.score(X_new)['flag'].mean():.0%}"
+            '6%'
         """
         import pandas as pd
 
@@ -131,8 +136,9 @@ class OODScorer:
         covariance; missing and non-finite values count as the mean. ``NaN`` without moments.
 
         Example:
-            >>> scorer.mahalanobis(X_new)[:2]
-            array([1.93, 9.71])
+            >>> scorer = OODScorer.from_profile(profile)
+            >>> scorer.mahalanobis(X_new)[:2].round(2)
+            array([1.71, 2.35])
         """
         frame = self._frame(X)
         moments = self.profile.moments
@@ -151,7 +157,7 @@ class OODScorer:
         frame = as_frame(X).rename(columns=str)
         absent = [c.name for c in self.profile.columns if c.name not in frame.columns]
         if absent:
-            raise UsageError(
+            raise InvalidInputError(
                 f"the rows lack profiled features: {listing(absent)}; "
                 "pass the columns the model was trained on"
             )
@@ -218,8 +224,9 @@ class ClassifierThresholds:
         """Which rows fail a threshold.
 
         Example:
-            >>> thresholds.flag(model.predict_proba(X_new)).mean()
-            0.07
+            >>> thresholds = calibrate_softmax_thresholds(model.predict_proba(X_test), tpr=0.95)
+            >>> f"{thresholds.flag(model.predict_proba(X_new)).mean():.0%}"
+            '13%'
         """
         flags = np.max(np.asarray(probabilities, dtype=float), axis=1) < self.max_softmax
         if self.energy is not None and logits is not None:
@@ -235,9 +242,9 @@ def calibrate_softmax_thresholds(
     2020). Store them with the release; apply them with :meth:`ClassifierThresholds.flag`.
 
     Example:
-        >>> thresholds = calibrate_softmax_thresholds(model.predict_proba(X_val), tpr=0.95)
-        >>> thresholds.max_softmax
-        0.62
+        >>> thresholds = calibrate_softmax_thresholds(model.predict_proba(X_test), tpr=0.95)
+        >>> round(thresholds.max_softmax, 2)
+        0.88
     """
     if not 0 < tpr < 1:
         raise ValueError(f"tpr must be between 0 and 1, not {tpr}")
@@ -282,7 +289,7 @@ def _numbers(values: pd.Series) -> np.ndarray:
 
     converted = pd.to_numeric(values, errors="coerce")
     if (converted.isna() & values.notna()).any():
-        raise UsageError(f"column '{values.name}' holds values that are not numbers")
+        raise InvalidInputError(f"column '{values.name}' holds values that are not numbers")
     return converted.to_numpy(dtype=float, na_value=np.nan)
 
 

@@ -1,7 +1,9 @@
 """The drift report: settings, per-column results and the dataset-level verdict.
 
 Example:
-    >>> report = drift(Path("releases/penguin-species"), Path("torgersen.csv"))
+    >>> from modelshare.shift import drift
+    >>> shifted = X_new.assign(island="Dream", bill_depth_mm=X_new["bill_depth_mm"] + 2)
+    >>> report = drift(Path("releases/penguin-species"), shifted)
     >>> report.drifted, [column.name for column in report.drifted_columns()]
     (True, ['island', 'bill_depth_mm'])
 """
@@ -12,6 +14,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from modelshare.reports import ReportModel
 
 ALPHA = 0.05
 """False discovery rate over all tests of a report (Benjamini-Hochberg)."""
@@ -104,7 +108,7 @@ class ColumnDrift(_Model):
         return max(ratios, default=0.0)
 
 
-class DriftReport(_Model):
+class DriftReport(_Model, ReportModel):
     """New data compared with a reference profile, column by column."""
 
     drifted: bool
@@ -119,25 +123,20 @@ class DriftReport(_Model):
         """The feature columns that count as drift, strongest first.
 
         Example:
+            >>> from modelshare.shift import drift
+            >>> report = drift(profile, X_new.assign(island="Dream"))
             >>> [column.name for column in report.drifted_columns()]
             ['island']
         """
         return [column for column in self.columns if column.drifted]
-
-    def to_json(self) -> str:
-        """The report as JSON (without the plotted distributions).
-
-        Example:
-            >>> json.loads(report.to_json())["drifted"]
-            True
-        """
-        return self.model_dump_json(indent=2)
 
     def _repr_html_(self) -> str:
         """A notebook's view: the verdict, the row counts and one row per column (label
         shift first), in a few KB; :meth:`write_html` draws the distributions.
 
         Example:
+            >>> from modelshare.shift import drift
+            >>> report = drift(profile, X_new)
             >>> "drift" in report._repr_html_()
             True
         """
@@ -163,6 +162,8 @@ class DriftReport(_Model):
         """Write the self-contained HTML report (opens offline: no scripts, no links).
 
         Example:
+            >>> from modelshare.shift import drift
+            >>> report = drift(profile, X_new)
             >>> report.write_html(Path("drift.html"))
             PosixPath('drift.html')
         """

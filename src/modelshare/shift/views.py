@@ -5,9 +5,11 @@ for the values below and above; both shares come from CDFs (the reference's grid
 data's counts at the grid's knots), so the bars are as fine as the grid.
 
 Example:
+    >>> observed = NumericObservation(profile.column("body_mass_g").quantiles)
+    >>> observed.update(X_new["body_mass_g"].to_numpy())
     >>> view = numeric_view(profile.column("body_mass_g"), observed)
-    >>> view.labels[0], view.reference[0], view.new[0]
-    ('below 3000', 0.03, 0.0)
+    >>> view.labels[0], round(view.reference[0], 3), round(view.new[0], 3)
+    ('below 3200', 0.056, 0.092)
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from modelshare.profile.model import CategoricalColumn, NumericColumn
+from modelshare.profiling.model import CategoricalColumn, NumericColumn
 from modelshare.shift.observe import CategoricalObservation, NumericObservation
 
 NUMERIC_BINS = 24
@@ -38,6 +40,9 @@ def numeric_view(reference: NumericColumn, observed: NumericObservation) -> View
     """Shares of both datasets in equal-width bins over the reference's clipped range.
 
     Example:
+        >>> column = profile.column("body_mass_g")
+        >>> observed = NumericObservation(column.quantiles)
+        >>> observed.update(X_new["body_mass_g"].to_numpy())
         >>> len(numeric_view(column, observed).labels)
         26
     """
@@ -58,8 +63,11 @@ def categorical_view(reference: CategoricalColumn, observed: CategoricalObservat
     """Shares of the reference's most common categories, and of everything else together.
 
     Example:
+        >>> import pyarrow as pa
+        >>> observed = CategoricalObservation(profile.column("island"))
+        >>> observed.update(pa.array(["Dream"] * 100))
         >>> categorical_view(profile.column("island"), observed).labels
-        ['Biscoe', 'Dream', 'other']
+        ['Dream', 'Biscoe', 'Torgersen', 'other']
     """
     reference_counts = np.array([*reference.frequencies.values(), reference.other], dtype=float)
     new_counts = np.append(observed.counts, observed.unlisted).astype(float)

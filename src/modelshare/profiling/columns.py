@@ -6,9 +6,9 @@ times are skipped with a reason. The plan is decided once per dataset, then ever
 by it (:meth:`~modelshare.tables.TableSource.batches` with :meth:`ColumnPlan.kinds`).
 
 Example:
-    >>> plan = plan_from_frame(penguins_frame, target="species")
+    >>> plan = plan_from_frame(pd.read_csv("train.csv"), target="species")
     >>> plan.numeric, plan.target_kind
-    (['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', 'year'], 'categorical')
+    (['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g'], 'categorical')
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 import pyarrow.types as pat
 
-from modelshare.errors import UsageError
+from modelshare.errors import InvalidInputError
 from modelshare.tables import FrameSource, ReadAs, TableSource, listing
 
 if TYPE_CHECKING:
@@ -67,11 +67,14 @@ def plan_columns(
     """Decide how each column of ``source`` is profiled, from the kind the reader infers.
 
     Example:
-        >>> plan_columns(open_source(Path("train.csv")), target="species").skipped
+        >>> from modelshare.tables import open_source
+        >>> days = pd.DataFrame({"day": ["2009-11-09", "2009-11-10"], "eggs": [1, 2]})
+        >>> days.to_csv("days.csv", index=False)
+        >>> plan_columns(open_source(Path("days.csv"))).skipped
         {'day': 'dates and times are not profiled'}
 
     Raises:
-        UsageError: the target is not a column, or holds dates or times.
+        InvalidInputError: the target is not a column, or holds dates or times.
     """
     kinds = {name: profiled_kind(kind) for name, kind in source.kinds.items()}
     integer = target in kinds and pat.is_integer(source.schema.field(target).type)
@@ -88,7 +91,7 @@ def plan_from_frame(
         {'x': 'numeric', 'y': 'categorical'}
 
     Raises:
-        UsageError: as :func:`plan_columns`, or a column cannot be read (see
+        InvalidInputError: as :func:`plan_columns`, or a column cannot be read (see
             :class:`~modelshare.tables.FrameSource`).
     """
     return plan_columns(FrameSource(frame), target, target_kind)
@@ -112,7 +115,9 @@ def _plan(
 ) -> ColumnPlan:
     """A plan from each column's kind (``None``: skipped) and the target's settings."""
     if target is not None and target not in kinds:
-        raise UsageError(f"target column '{target}' not found; columns: {listing(list(kinds))}")
+        raise InvalidInputError(
+            f"target column '{target}' not found; columns: {listing(list(kinds))}"
+        )
     resolved_target: Kind | None = None
     if target is not None:
         detected = kinds.pop(target)
@@ -127,5 +132,7 @@ def _target_kind(detected: Kind | None, wanted: TargetKind, integer: bool, name:
     if wanted != "auto":
         return wanted
     if detected is None:
-        raise UsageError(f"target column '{name}' holds dates or times; pass labels or numbers")
+        raise InvalidInputError(
+            f"target column '{name}' holds dates or times; pass labels or numbers"
+        )
     return "categorical" if integer else detected

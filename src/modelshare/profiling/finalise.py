@@ -15,9 +15,11 @@ One rule: **every published number describes at least k rows** (k-anonymity, def
   never summed: moments, quantiles and correlations stay finite.
 
 Example:
-    >>> column = finalise_numeric("age", state, PrivacyRules())
+    >>> state = NumericState()
+    >>> state.update(np.arange(1000.0))
+    >>> column = finalise_numeric("x", state, PrivacyRules())
     >>> column.quantiles.values[0]  # the 1st percentile, not the minimum
-    18.0
+    9.0
 """
 
 from __future__ import annotations
@@ -27,14 +29,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from modelshare.profile.model import (
+from modelshare.profiling.model import (
     CategoricalColumn,
     Histogram,
     Moments,
     NumericColumn,
     QuantileGrid,
 )
-from modelshare.profile.state import CategoricalState, JointMoments, NumericState
+from modelshare.profiling.state import CategoricalState, JointMoments, NumericState
 
 K_ANONYMITY = 10
 """Every published number describes at least this many rows."""
@@ -71,6 +73,8 @@ def finalise_numeric(name: str, state: NumericState, rules: PrivacyRules) -> Num
     """A numeric column's publishable profile.
 
     Example:
+        >>> state = NumericState()
+        >>> state.update(np.arange(1000.0))
         >>> finalise_numeric("x", state, PrivacyRules()).count
         1000
     """
@@ -93,6 +97,9 @@ def finalise_categorical(
     """A categorical column's publishable profile: frequent categories and 'other'.
 
     Example:
+        >>> import pyarrow as pa
+        >>> state = CategoricalState()
+        >>> state.update(pa.array(["Biscoe"] * 133 + ["Dream"] * 96 + ["Torgersen"] * 5))
         >>> finalise_categorical("island", state, PrivacyRules()).frequencies
         {'Biscoe': 133, 'Dream': 96}
     """
@@ -124,8 +131,11 @@ def finalise_moments(
     there are fewer than k complete rows (or than 2 numeric features' worth).
 
     Example:
-        >>> finalise_moments(["a", "b"], joint, PrivacyRules()).correlation
-        [[1.0, 0.81], [0.81, 1.0]]
+        >>> features = ["bill_length_mm", "flipper_length_mm"]
+        >>> joint = JointMoments(2)
+        >>> joint.update(X_train[features].to_numpy())
+        >>> finalise_moments(features, joint, PrivacyRules()).correlation
+        [[1.0, 0.6188058], [0.6188058, 1.0]]
     """
     if not features or state.count < max(rules.k_anonymity, 2):
         return None
@@ -164,8 +174,9 @@ def grid_histogram(grid: QuantileGrid, count: int, bins: int = HISTOGRAM_BINS) -
     the published grid itself (so the histogram reveals nothing the grid does not).
 
     Example:
-        >>> grid_histogram(grid, 1000).counts[:3]
-        [12, 30, 55]
+        >>> grid = profile.column("body_mass_g").quantiles
+        >>> grid_histogram(grid, profile.rows).counts[:3]
+        [11, 7, 9]
     """
     ranks = grid.ranks()
     low, high = grid.values[0], grid.values[-1]

@@ -1,14 +1,18 @@
 """Profile a CSV or Parquet file on a Dask cluster: one partial profile per partition, merged.
 
 Each worker reads its partitions (parsed by Arrow into the column types the local reader
-infers, :mod:`modelshare.tables`), builds a :class:`~modelshare.profile.builder.ProfileBuilder`
+infers, :mod:`modelshare.tables`), builds a :class:`~modelshare.profiling.builder.ProfileBuilder`
 and sends back its mergeable state (sketches serialise compactly); partial states are merged
 pairwise on the cluster and the result is finalised locally. Needs the ``dask`` extra
 (``pip install modelshare[dask]``); workers need modelshare installed.
 
 Example:
-    >>> builder = build_on_dask(open_source(Path("big.csv")), plan, "tcp://10.0.0.5:8786")
-    >>> profile = builder.build()
+    >>> from modelshare.profiling import plan_columns
+    >>> from modelshare.tables import open_source
+    >>> source = open_source(Path("train.csv"))
+    >>> plan = plan_columns(source, target="species")
+    >>> build_on_dask(source, plan, "tcp://10.0.0.5:8786").build().rows  # doctest: +SKIP
+    179
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from modelshare.errors import UsageError
-from modelshare.profile.builder import ProfileBuilder
-from modelshare.profile.columns import ColumnPlan
+from modelshare.errors import InvalidInputError, ModelshareError
+from modelshare.profiling.builder import ProfileBuilder
+from modelshare.profiling.columns import ColumnPlan
 from modelshare.tables import CsvSource, ParquetSource, TableSource
 
 PARTITION_BYTES = 64 * 1024 * 1024
@@ -36,17 +40,23 @@ def build_on_dask(source: TableSource, plan: ColumnPlan, scheduler: Any) -> Prof
     such as ``"tcp://10.0.0.5:8786"``, or a ``distributed.Client``.
 
     Example:
-        >>> build_on_dask(open_source(Path("big.parquet")), plan, "local").build()
+        >>> from modelshare.profiling import plan_columns
+        >>> from modelshare.tables import open_source
+        >>> source = open_source(Path("train.csv"))
+        >>> plan = plan_columns(source, target="species")
+        >>> build_on_dask(source, plan, "local").build().target.frequencies  # doctest: +SKIP
+        {'Adelie': 80, 'Gentoo': 64, 'Chinstrap': 35}
 
     Raises:
-        UsageError: dask is not installed, the scheduler cannot be reached, or a partition
-            does not parse as the file's first block did.
+        InvalidInputError: the scheduler cannot be reached, or a partition does not parse as
+            the file's first block did.
+        ModelshareError: dask is not installed.
     """
     try:
         import dask
         import distributed  # noqa: F401
     except ImportError as error:
-        raise UsageError(
+        raise ModelshareError(
             "profiling on Dask needs dask and distributed; pip install 'modelshare[dask]'"
         ) from error
     frame = _dask_frame(source, plan)
@@ -85,7 +95,7 @@ def _dask_frame(source: TableSource, plan: ColumnPlan) -> Any:
         )
     if isinstance(source, ParquetSource):
         return dd.read_parquet(source.path, columns=columns, dtype_backend="pyarrow")
-    raise UsageError("Dask profiles CSV and Parquet files; pass a path")
+    raise InvalidInputError("Dask profiles CSV and Parquet files; pass a path")
 
 
 @contextmanager
@@ -103,7 +113,7 @@ def _client(scheduler: Any) -> Iterator[Any]:
     try:
         client = Client(scheduler, timeout="10s")
     except (OSError, TimeoutError, ValueError) as error:
-        raise UsageError(
+        raise InvalidInputError(
             f"cannot reach the Dask scheduler at {scheduler} ({error}); "
             "pass --dask local or the address of a running scheduler"
         ) from error

@@ -1,9 +1,10 @@
 """The mergeable state of a profile being built: sketches and running moments per column.
 
 This state is *not* privacy-safe (KLL sketches keep sample values); it stays in memory, moves
-between Dask workers pickled, and is finalised into a :class:`~modelshare.profile.model.DataProfile`
-by :mod:`modelshare.profile.finalise`. Every state has ``update`` and ``merge``; merging the states
-of any split of the rows gives the state of all rows, within the sketches' error bounds.
+between Dask workers pickled, and is finalised into a
+:class:`~modelshare.profiling.model.DataProfile` by :mod:`modelshare.profiling.finalise`. Every
+state has ``update`` and ``merge``; merging the states of any split of the rows gives the state
+of all rows, within the sketches' error bounds.
 
 Non-finite values (±inf, or beyond ±:data:`~modelshare.data.FINITE_LIMIT`, where sums
 overflow) are counted apart and left out of the sketches and moments, so every published
@@ -59,7 +60,7 @@ def pooled(
 
     Example:
         >>> pooled(2, 1.0, 2.0, 2, 3.0, 2.0)
-        (4, 2.0, 8.0)
+        (4, 2.0, np.float64(8.0))
     """
     count = count_a + count_b
     weight = count_b / count if count else 0.0
@@ -90,7 +91,10 @@ class NumericState:
         and sorted input makes its compactions several times cheaper.
 
         Example:
+            >>> state = NumericState()
             >>> state.update(np.array([2.5, np.nan, -np.inf]))
+            >>> state.count, state.missing, state.non_finite
+            (1, 1, 1)
         """
         missing = int(np.isnan(values).sum())
         present = values[is_finite(values)]
@@ -108,7 +112,12 @@ class NumericState:
         """Add another part's state.
 
         Example:
+            >>> left, right = NumericState(), NumericState()
+            >>> left.update(np.array([1.0, 2.0]))
+            >>> right.update(np.array([3.0, np.nan]))
             >>> left.merge(right)
+            >>> left.count, left.missing, left.mean
+            (3, 1, 2.0)
         """
         self.sketch.merge(other.sketch)
         self.missing += other.missing
@@ -147,7 +156,11 @@ class CategoricalState:
         batch, with its count as weight.
 
         Example:
+            >>> import pyarrow as pa
+            >>> state = CategoricalState()
             >>> state.update(pa.array(["Biscoe", "Dream", None]))
+            >>> state.count, state.missing
+            (2, 1)
         """
         import pyarrow.compute as pc
 
@@ -163,7 +176,13 @@ class CategoricalState:
         """Add another part's state.
 
         Example:
+            >>> import pyarrow as pa
+            >>> left, right = CategoricalState(), CategoricalState()
+            >>> left.update(pa.array(["Biscoe", "Dream"]))
+            >>> right.update(pa.array(["Dream", "Torgersen", None]))
             >>> left.merge(right)
+            >>> left.count, left.missing, round(left.distinct.get_estimate())
+            (4, 1, 3)
         """
         from datasketches import hll_union
 
@@ -206,7 +225,10 @@ class JointMoments:
         or non-finite value are left out.
 
         Example:
+            >>> moments = JointMoments(2)
             >>> moments.update(np.array([[1.0, 2.0], [3.0, np.nan], [np.inf, 1.0]]))
+            >>> moments.count, moments.mean
+            (1, array([1., 2.]))
         """
         from threadpoolctl import threadpool_limits
 
@@ -223,7 +245,12 @@ class JointMoments:
         """Add another part's moments.
 
         Example:
+            >>> left, right = JointMoments(2), JointMoments(2)
+            >>> left.update(np.array([[1.0, 2.0]]))
+            >>> right.update(np.array([[3.0, 4.0]]))
             >>> left.merge(right)
+            >>> left.count, left.mean
+            (2, array([2., 3.]))
         """
         self._pool(other.count, other.mean, other.scatter)
 
