@@ -27,7 +27,7 @@ from modelshare.penguins import (
     load_penguins,
     penguin_pipeline,
 )
-from tests.helpers import assert_clean_failure, run_cli
+from tests.helpers import assert_clean_failure, run_in_process
 
 
 def write_files(folder: Path, frame: pd.DataFrame, target: str, model) -> dict[str, Path]:
@@ -55,7 +55,7 @@ def wine_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def test_init_writes_a_file_that_names_every_field(tmp_path: Path) -> None:
-    result = run_cli("init", tmp_path / "modelshare.yaml", "--name", "wine-cultivar")
+    result = run_in_process("init", tmp_path / "modelshare.yaml", "--name", "wine-cultivar")
     assert result.returncode == 0, result.stderr
     text = (tmp_path / "modelshare.yaml").read_text()
     for field in [
@@ -87,7 +87,7 @@ def test_wine_classifier_release_from_files(wine_files: dict[str, Path], tmp_pat
         )
     )
     out = tmp_path / "wine-release"
-    result = run_cli(
+    result = run_in_process(
         "release",
         "--model",
         wine_files["model"],
@@ -109,7 +109,8 @@ def test_wine_classifier_release_from_files(wine_files: dict[str, Path], tmp_pat
     assert "describe.out_of_scope" in summary["missing_facts"]
     card = ModelCard.load(out / "README.md")
     assert card.data.license == "apache-2.0"
-    assert {r.dataset_name for r in card.data.eval_results} == {"wine-test"}
+    assert {r.dataset_name for r in card.data.eval_results} == {"UCI wine (wine-test)"}
+    assert {r.dataset_type for r in card.data.eval_results} == {"wine-test"}
     record = json.loads((out / "modelshare.json").read_text())
     selector = [s for s in record["preprocessing"] if s["kind"] == "feature selector"]
     assert len(selector) == 1 and len(selector[0]["kept"]) == 5
@@ -129,7 +130,7 @@ def test_regression_release_from_files(tmp_path: Path) -> None:
         RandomForestRegressor(n_estimators=20, max_depth=4, random_state=0),
     )
     out = tmp_path / "diabetes-release"
-    result = run_cli(
+    result = run_in_process(
         "release",
         "--model",
         files["model"],
@@ -145,7 +146,7 @@ def test_regression_release_from_files(tmp_path: Path) -> None:
     assert_clean_failure(result, "sklearn.tree._tree.Tree (holds node indices")
     assert not out.exists()
 
-    result = run_cli(
+    result = run_in_process(
         *("release", "--model", files["model"], "--train", files["train"]),
         *("--target", "target", "--test", files["test"], "--out", out),
         *("--trust", "sklearn.tree._tree.Tree"),
@@ -171,7 +172,7 @@ def test_meta_split_time_column_is_recorded_and_checked(tmp_path: Path) -> None:
     meta = tmp_path / "modelshare.yaml"
     meta.write_text(yaml.safe_dump({"split": {"method": "by season", "time_column": "year"}}))
 
-    result = run_cli(
+    result = run_in_process(
         "release",
         "--model",
         tmp_path / "model.skops",
@@ -200,7 +201,7 @@ def release_from(
     """Run `modelshare release` on the wine files, with some options replaced."""
     options = {"model": files["model"], "train": files["train"], "target": "target", **overrides}
     flags = [part for name, value in options.items() for part in (f"--{name}", value)]
-    return run_cli("release", *flags, *extra, "--out", out)
+    return run_in_process("release", *flags, *extra, "--out", out)
 
 
 def test_unknown_target_column(wine_files: dict[str, Path], tmp_path: Path) -> None:
@@ -243,7 +244,7 @@ def test_invalid_meta_field_is_named(wine_files: dict[str, Path], tmp_path: Path
 
 
 def test_schema_prints_the_record_json_schema() -> None:
-    result = run_cli("schema")
+    result = run_in_process("schema")
     assert result.returncode == 0
     schema = json.loads(result.stdout)
     assert schema["title"] == "ReleaseRecord"

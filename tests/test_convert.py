@@ -14,7 +14,7 @@ from safetensors.torch import load_file, load_model  # noqa: E402
 
 from modelshare import ModelshareError  # noqa: E402
 from modelshare.convert import convert_checkpoint  # noqa: E402
-from tests.helpers import assert_clean_failure, run_cli  # noqa: E402
+from tests.helpers import assert_clean_failure, run_in_process  # noqa: E402
 from tests.networks import TiedLanguageModel, outputs  # noqa: E402
 from tests.seed import hub_model, local_model  # noqa: E402
 from tests.torch_steps import SEED_CONFIG  # noqa: E402
@@ -26,7 +26,9 @@ def test_seed_checkpoint_converts_and_loads_with_from_pretrained(tmp_path: Path)
     config = tmp_path / "my_awesome_model_config.json"
     local_model.save_model(model, str(checkpoint), str(config))
 
-    result = run_cli("convert", checkpoint, "--config", config, "--out", tmp_path / "converted")
+    result = run_in_process(
+        "convert", checkpoint, "--config", config, "--out", tmp_path / "converted"
+    )
     assert result.returncode == 0, result.stderr
     assert "3 tensors" in result.stdout
     assert sorted(p.name for p in (tmp_path / "converted").iterdir()) == [
@@ -91,7 +93,7 @@ def test_an_existing_output_is_kept_unless_overwrite(tmp_path: Path) -> None:
     (tmp_path / "converted").mkdir()
     (tmp_path / "converted" / "notes.txt").write_text("mine")
 
-    result = run_cli("convert", tmp_path / "checkpoint.pt", "--out", tmp_path / "converted")
+    result = run_in_process("convert", tmp_path / "checkpoint.pt", "--out", tmp_path / "converted")
     assert_clean_failure(result, "--overwrite")
     assert [p.name for p in (tmp_path / "converted").iterdir()] == ["notes.txt"]
 
@@ -104,6 +106,19 @@ def test_an_existing_output_is_kept_unless_overwrite(tmp_path: Path) -> None:
 
 def test_a_file_that_is_not_a_checkpoint_is_refused_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "model.pth").write_text("not a checkpoint")
-    result = run_cli("convert", tmp_path / "model.pth", "--out", tmp_path / "converted")
+    result = run_in_process("convert", tmp_path / "model.pth", "--out", tmp_path / "converted")
     assert_clean_failure(result, "model.pth")
+    assert not (tmp_path / "converted").exists()
+
+
+def test_a_whole_pickled_model_is_refused_with_what_to_convert_instead(tmp_path: Path) -> None:
+    torch.save(torch.nn.Linear(3, 2), tmp_path / "whole.pt")
+
+    with pytest.raises(ModelshareError) as refused:
+        convert_checkpoint(tmp_path / "whole.pt", tmp_path / "converted")
+
+    message = str(refused.value)
+    assert "torch.nn.modules.linear.Linear" in message
+    assert "torch.save(model.state_dict()" in message
+    assert "modelshare convert" not in message
     assert not (tmp_path / "converted").exists()

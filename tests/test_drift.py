@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from modelshare.penguins import load_penguins
-from modelshare.profile import DataProfile, build_profile
+from modelshare.profiling import DataProfile, build_profile
 from modelshare.shift import DriftSettings, drift
-from tests.helpers import assert_clean_failure, run_cli
+from tests.helpers import assert_clean_failure, run_in_process
 
 SEED = 0
 
@@ -35,13 +35,15 @@ def islands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     trained_islands.iloc[:cut].to_csv(paths["train"], index=False)
     trained_islands.iloc[cut:].to_csv(paths["holdout"], index=False)
     data[data["island"] == "Torgersen"].to_csv(paths["torgersen"], index=False)
-    result = run_cli("profile", paths["train"], "--target", "species", "--out", paths["profile"])
+    result = run_in_process(
+        "profile", paths["train"], "--target", "species", "--out", paths["profile"]
+    )
     assert result.returncode == 0, result.stderr
     return paths
 
 
 def drift_json(*args: str | Path) -> tuple[int, dict]:
-    result = run_cli("drift", *args, "--json")
+    result = run_in_process("drift", *args, "--json")
     assert "Traceback" not in result.stderr, result.stderr
     return result.returncode, json.loads(result.stdout)
 
@@ -71,7 +73,7 @@ def test_a_random_holdout_of_the_same_islands_is_not_drift(islands) -> None:
 
 
 def test_html_report_opens_offline_and_shows_drifted_columns_first(islands, tmp_path: Path) -> None:
-    result = run_cli(
+    result = run_in_process(
         "drift", islands["profile"], islands["torgersen"], "--report", tmp_path / "drift.html"
     )
 
@@ -150,7 +152,7 @@ def test_unusable_new_data_is_a_one_line_usage_error(
 ) -> None:
     make(tmp_path)
 
-    result = run_cli("drift", islands["profile"], tmp_path / "new.csv")
+    result = run_in_process("drift", islands["profile"], tmp_path / "new.csv")
 
     assert_clean_failure(result, message)
     assert result.returncode == 2
@@ -159,11 +161,11 @@ def test_unusable_new_data_is_a_one_line_usage_error(
 def test_a_reference_that_is_not_a_profile_is_a_one_line_error(islands, tmp_path: Path) -> None:
     (tmp_path / "notes.json").write_text('{"hello": "world"}')
 
-    not_profile = run_cli("drift", tmp_path / "notes.json", islands["holdout"])
-    no_profile = run_cli("drift", tmp_path, islands["holdout"])
+    not_profile = run_in_process("drift", tmp_path / "notes.json", islands["holdout"])
+    no_profile = run_in_process("drift", tmp_path, islands["holdout"])
 
     assert_clean_failure(not_profile, "is not a modelshare data profile")
-    assert_clean_failure(no_profile, "is not a modelshare release (modelshare.json not found)")
+    assert_clean_failure(no_profile, "is not a modelshare release: modelshare.json not found")
 
 
 def test_labels_read_as_numbers_are_compared_as_labels() -> None:
@@ -188,3 +190,14 @@ def test_predictions_can_stand_in_for_labels(islands) -> None:
     assert report.label_shift.name == "predicted"
     assert report.label_shift.status == "drift"
     assert report.verdict.endswith("label shift: yes")
+
+
+@pytest.mark.parametrize(("new", "verdict"), [("holdout", "no drift"), ("torgersen", "drift in")])
+def test_the_text_report_states_its_verdict_once_last(islands, new: str, verdict: str) -> None:
+    from tests.helpers import run_in_process
+
+    result = run_in_process("drift", islands["profile"], islands[new])
+
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith(verdict)
+    assert result.stdout.count(last) == 1

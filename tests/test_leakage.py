@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.compose import ColumnTransformer
@@ -14,7 +15,14 @@ from modelshare import Release
 from modelshare.audit.check import check_path
 from modelshare.bundle import Bundle
 from modelshare.data import dataset_checksum
-from modelshare.evaluate.leakage import LabelledRows, find_leakage, temporal_findings
+from modelshare.evaluate.leakage import (
+    LabelledRows,
+    duplicate_share,
+    evaluation_findings,
+    find_leakage,
+    overlapping_rows,
+    temporal_findings,
+)
 from modelshare.penguins import (
     CATEGORICAL_FEATURES,
     NUMERIC_FEATURES,
@@ -23,7 +31,7 @@ from modelshare.penguins import (
     load_penguins,
     penguin_pipeline,
 )
-from tests.helpers import run_cli
+from tests.helpers import run_in_process
 
 
 def model_reading(categorical: list[str]) -> Pipeline:
@@ -106,7 +114,7 @@ def test_the_quick_start_raises_no_risk(quickstart_bundle: Bundle) -> None:
     assert quickstart_bundle.record.leakage == []
     assert report.passed
     assert [risk.id for risk in report.risks if risk.raised] == []
-    result = run_cli("check", quickstart_bundle.path)
+    result = run_in_process("check", quickstart_bundle.path)
     assert result.returncode == 0, result.stdout
     assert "No sign of leakage" in (quickstart_bundle.path / "README.md").read_text()
 
@@ -154,3 +162,72 @@ def test_a_declared_time_column_is_recorded_and_checked_at_save(tmp_path) -> Non
     [finding] = [f for f in bundle.record.leakage if f.check == "temporal"]
     assert finding.count == len(earlier)
     assert "| Time column | `year` |" in (bundle.path / "README.md").read_text()
+
+
+def _coarse_rows(rows: int, seed: int) -> LabelledRows:
+    """Rows of three binary features and a label drawn from the same distribution: many
+    rows repeat each other by chance."""
+    rng = np.random.default_rng(seed)
+    features = pd.DataFrame(rng.integers(0, 2, size=(rows, 3)), columns=["a", "b", "c"])
+    target = pd.Series(rng.integers(0, 2, size=rows), name="label")
+    return LabelledRows(f"sample-{seed}", features, target, checksum=f"sha256:{seed}")
+
+
+def test_rows_repeated_by_chance_in_coarse_data_are_no_leakage_but_copied_rows_are() -> None:
+    training, test = _coarse_rows(400, seed=1), _coarse_rows(600, seed=2)
+    copied = LabelledRows(
+        "copied",
+        pd.concat([test.features, training.features.head(200)], ignore_index=True),
+        pd.concat([test.target, training.target.head(200)], ignore_index=True),
+        checksum="sha256:copied",
+    )
+
+    assert duplicate_share(training) == 1.0
+    assert overlapping_rows(training, test) == 600
+    assert evaluation_findings(training, test) == []
+    assert evaluation_findings(training, copied) == []  # every row repeats by chance anyway
+
+    unique = LabelledRows(
+        "unique",
+        training.features.assign(d=np.arange(400)),
+        training.target,
+        checksum="sha256:unique",
+    )
+    reused = LabelledRows(
+        "reused",
+        unique.features.head(20).assign(d=np.arange(20)),
+        unique.target.head(20),
+        checksum="sha256:reused",
+    )
+    [finding] = evaluation_findings(unique, reused)
+    assert duplicate_share(unique) == 0.0
+    assert finding.count == 20
+    assert finding.evidence.endswith(
+        "no training row repeats another, so none is expected by chance"
+    )
+
+
+def test_an_overlap_above_the_chance_rate_is_reported_beside_that_rate() -> None:
+    rng = np.random.default_rng(3)
+    features = pd.DataFrame(
+        {"a": rng.integers(0, 200, size=1000), "b": rng.integers(0, 200, size=1000)}
+    )
+    target = pd.Series(rng.integers(0, 2, size=1000), name="label")
+    training = LabelledRows("train", features, target, checksum="sha256:t")
+    fresh = LabelledRows("fresh", features.head(300) + 1000, target.head(300), checksum="sha256:f")
+    leaked = LabelledRows(
+        "leaked",
+        pd.concat([fresh.features.head(250), features.head(50)], ignore_index=True),
+        pd.concat([fresh.target.head(250), target.head(50)], ignore_index=True),
+        checksum="sha256:l",
+    )
+    chance = duplicate_share(training)
+
+    [finding] = evaluation_findings(training, leaked)
+
+    assert 0 < chance < 0.5
+    assert finding.count == 50 and finding.value == round(chance, 4)
+    assert (
+        f"more than the {chance:.1%} that duplicates within the training data" in finding.evidence
+    )
+    assert evaluation_findings(training, fresh) == []

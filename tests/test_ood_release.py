@@ -16,11 +16,11 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 import modelshare
 from modelshare import ModelshareError, Release
 from modelshare.bundle import Bundle
-from modelshare.errors import UsageError
+from modelshare.errors import InvalidInputError
 from modelshare.layout import MANIFEST_FILE, OOD_FILE
 from modelshare.penguins import PenguinExample
 from modelshare.shift.thresholds import OODThresholds
-from tests.helpers import assert_clean_failure, run_cli
+from tests.helpers import assert_clean_failure, run_in_process
 
 
 def test_the_quick_start_release_carries_thresholds_and_evaluation_profiles(
@@ -77,7 +77,7 @@ def test_an_opened_release_is_a_reference_and_other_objects_are_refused(
     by_folder = modelshare.ood(str(quickstart_bundle.path)).score(penguins.X_test)
 
     assert by_bundle.equals(by_folder)
-    with pytest.raises(UsageError, match="not a dict"):
+    with pytest.raises(InvalidInputError, match="not a dict"):
         modelshare.ood({"rows": 3})
 
 
@@ -173,10 +173,10 @@ def test_ood_command_lists_flagged_rows_and_writes_every_score(
     rows.iloc[0, rows.columns.get_loc("body_mass_g")] = 20_000.0
     rows.to_csv(tmp_path / "new.csv", index=False)
 
-    shown = run_cli(
+    shown = run_in_process(
         "ood", quickstart_bundle.path, tmp_path / "new.csv", "--out", tmp_path / "s.csv"
     )
-    scripted = run_cli("ood", quickstart_bundle.path, tmp_path / "new.csv", "--json")
+    scripted = run_in_process("ood", quickstart_bundle.path, tmp_path / "new.csv", "--json")
 
     assert shown.returncode == 0, shown.stderr
     assert "out of range: body_mass_g" in shown.stdout
@@ -196,9 +196,9 @@ def test_ood_command_refuses_rows_without_the_features(
 ) -> None:
     pd.DataFrame({"weight": [1.0, 2.0]}).to_csv(tmp_path / "other.csv", index=False)
 
-    result = run_cli("ood", quickstart_bundle.path, tmp_path / "other.csv")
+    result = run_in_process("ood", quickstart_bundle.path, tmp_path / "other.csv")
 
-    assert_clean_failure(result, "the rows lack profiled features: bill_length_mm")
+    assert_clean_failure(result, "the data lacks columns the model was fitted on: bill_length_mm")
 
 
 def test_drift_against_an_evaluation_dataset_profile(
@@ -206,14 +206,14 @@ def test_drift_against_an_evaluation_dataset_profile(
 ) -> None:
     penguins.X_test.assign(species=penguins.y_test).to_csv(tmp_path / "test.csv", index=False)
 
-    same = run_cli(
+    same = run_in_process(
         "drift",
         quickstart_bundle.path,
         tmp_path / "test.csv",
         "--reference-dataset",
         "penguins-test",
     )
-    absent = run_cli(
+    absent = run_in_process(
         "drift", quickstart_bundle.path, tmp_path / "test.csv", "--reference-dataset", "val"
     )
 
@@ -232,7 +232,7 @@ def test_a_release_whose_thresholds_were_edited_is_refused(
     with pytest.raises(ModelshareError, match=r"ood_thresholds.json \(modified\)"):
         modelshare.ood(folder)
     assert_clean_failure(
-        run_cli("ood", folder, tmp_path / "any.csv"), "does not match its manifest"
+        run_in_process("ood", folder, tmp_path / "any.csv"), "does not match its manifest"
     )
 
 
@@ -245,8 +245,31 @@ def test_drift_refuses_a_release_whose_profile_was_edited(
         profile.write(" ")
     penguins.X_test.to_csv(tmp_path / "test.csv", index=False)
 
-    edited = run_cli("drift", folder, tmp_path / "test.csv", "--reference-dataset", "penguins-test")
-    intact = run_cli("drift", folder, tmp_path / "test.csv")
+    edited = run_in_process(
+        "drift", folder, tmp_path / "test.csv", "--reference-dataset", "penguins-test"
+    )
+    intact = run_in_process("drift", folder, tmp_path / "test.csv")
 
     assert_clean_failure(edited, "profiles/penguins-test.json (modified)")
     assert intact.returncode == 0, intact.stdout + intact.stderr
+
+
+def test_the_card_never_claims_a_calibration_target_the_thresholds_missed(
+    penguins: PenguinExample,
+) -> None:
+    from modelshare.distribution import OODChoice, ood_paragraph
+    from modelshare.profiling import build_profile
+    from modelshare.shift.thresholds import calibrate
+
+    profile = build_profile(penguins.X_train, penguins.y_train)
+    noise = penguins.X_test.assign(bill_length_mm=penguins.X_test["bill_length_mm"] * 10)
+    like_training = calibrate(profile, penguins.model, penguins.X_test, dataset="test")
+    unlike = calibrate(profile, penguins.model, noise, dataset="noise-test")
+
+    assert like_training.reached and like_training.flagged_share <= 0.05
+    assert not unlike.reached and unlike.fixed_share > 0.9
+    met, missed = (ood_paragraph(t, OODChoice()) for t in (like_training, unlike))
+    assert "so that all checks accept at least 95% of the rows of *test*" in met
+    assert "could not be set to accept 95% of the rows of *noise-test*" in missed
+    assert "accept at least" not in missed
+    assert f"flag {unlike.flagged_share:.1%} of those rows" in missed

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.datasets import load_diabetes, load_wine
 from sklearn.decomposition import PCA
@@ -317,3 +318,38 @@ def test_constructor_params_give_value_default_and_flag():
     assert (params["C"].value, params["C"].default, params["C"].non_default) == (0.5, 1.0, True)
     assert not params["max_iter"].non_default
     assert len(params) == len(LogisticRegression().get_params())
+
+
+class _BoosterModel(BaseEstimator):
+    """The pattern of XGBoost's estimators: the parent declares every parameter..."""
+
+    def __init__(self, max_depth: int | None = None, base_score: float | None = None) -> None:
+        self.max_depth = max_depth
+        self.base_score = base_score
+
+
+class _BoosterClassifier(_BoosterModel, ClassifierMixin):
+    """...and the classifier takes them through ``**kwargs``, reporting them all."""
+
+    def __init__(self, *, objective: str = "binary:logistic", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.objective = objective
+        self.extra = kwargs.get("extra")
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {
+            "objective": self.objective,
+            "max_depth": self.max_depth,
+            "base_score": self.base_score,
+            "extra": self.extra,
+        }
+
+
+def test_a_parameter_passed_on_through_kwargs_has_its_parent_default() -> None:
+    params = {p.name: p for p in constructor_params(_BoosterClassifier(max_depth=4))}
+
+    assert [name for name, p in params.items() if p.non_default] == ["max_depth"]
+    assert (params["base_score"].default, params["base_score"].non_default) == (None, False)
+    assert params["extra"].default_known is False
+    assert params["extra"].non_default is False
+    assert all(p.default_known for name, p in params.items() if name != "extra")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from modelshare.penguins import load_penguins
-from modelshare.profile import (
+from modelshare.profiling import (
     DataProfile,
     ProfileBuilder,
     build_profile,
@@ -19,8 +19,8 @@ from modelshare.profile import (
     plan_from_frame,
     profile_file,
 )
-from modelshare.profile.card import render_distribution_section
-from tests.helpers import assert_clean_failure, run_cli
+from modelshare.profiling.card import render_distribution_section
+from tests.helpers import assert_clean_failure, run_in_process
 
 PLANTED_NUMBERS = [987654.3219, -123456.7891, 31337.4242]
 PLANTED_LABELS = ["Dr. Jane Q. Secret", "patient-000173", "Z9-unique"]
@@ -179,7 +179,7 @@ def test_cli_writes_the_profile_and_says_what_was_withheld(tmp_path: Path, pengu
     penguins_table.to_csv(tmp_path / "penguins.csv", index=False)
 
     out_file = tmp_path / "out" / "profile.json"
-    result = run_cli(
+    result = run_in_process(
         "profile", tmp_path / "penguins.csv", "--target", "species", "--out", out_file, "--json"
     )
 
@@ -202,20 +202,20 @@ def test_cli_writes_the_profile_and_says_what_was_withheld(tmp_path: Path, pengu
 def test_unusable_files_are_one_line_errors(tmp_path: Path, content: str, message: str) -> None:
     (tmp_path / "data.csv").write_text(content)
 
-    assert_clean_failure(run_cli("profile", tmp_path / "data.csv"), message)
+    assert_clean_failure(run_in_process("profile", tmp_path / "data.csv"), message)
 
 
 def test_a_value_of_another_type_deep_in_a_csv_names_the_column(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from modelshare import tables
-    from modelshare.errors import UsageError
+    from modelshare.errors import InvalidInputError
 
     monkeypatch.setattr(tables, "CSV_BLOCK_BYTES", 64)
     rows = [f"{i},{i % 3}" for i in range(200)] + ["abc,1"]
     (tmp_path / "data.csv").write_text("size,group\n" + "\n".join(rows) + "\n")
 
-    with pytest.raises(UsageError, match=r"cannot read .*data\.csv as CSV"):
+    with pytest.raises(InvalidInputError, match=r"cannot read .*data\.csv as CSV"):
         profile_file(tmp_path / "data.csv")
 
 
@@ -235,3 +235,10 @@ def test_all_missing_and_tiny_columns_publish_counts_only() -> None:
     assert profile.moments is None  # no row has every numeric feature
     notes = " ".join(profile.privacy.withheld)
     assert "rare: fewer than 10 values" in notes and "Joint moments withheld" in notes
+
+
+def test_a_profile_without_numeric_features_withholds_no_joint_moments(penguins) -> None:
+    profile = build_profile(penguins.X_train[["island", "sex"]], penguins.y_train)
+
+    assert profile.moments is None
+    assert not any("Joint moments" in note for note in profile.privacy.withheld)

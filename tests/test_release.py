@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 
 from modelshare import ModelshareError, Release
 from modelshare.bundle import Bundle
-from modelshare.quickstart import build_quickstart_release, quickstart_release
+from modelshare.quickstart import quickstart_release
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +44,14 @@ def test_card_parses_with_huggingface_hub_and_holds_every_metric(bundle: Bundle)
     assert card.data.library_name == "sklearn"
     assert card.data.pipeline_tag == "tabular-classification"
     claimed = [
-        (r.dataset_name, r.metric_type, r.metric_name, r.metric_args, r.metric_value)
+        (r.dataset_type, r.metric_type, r.metric_name, r.metric_args, r.metric_value)
         for r in card.data.eval_results
     ]
+    training = bundle.record.training_data.name
+    assert {r.dataset_name for r in card.data.eval_results} == {
+        f"{training} (penguins-test)",
+        f"{training} (penguins-2009)",
+    }
     recorded = [
         (e.dataset.name, m.type, m.name, m.args, m.value)
         for e in bundle.record.evaluation
@@ -72,6 +78,7 @@ def test_skops_load_with_recorded_trust_list_predicts_like_the_original(
     )
 
 
+@pytest.mark.e2e  # the release's example, run by plain Python
 def test_example_script_runs_in_a_fresh_process(bundle: Bundle, tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(bundle.path / "examples" / "predict.py")],
@@ -116,11 +123,8 @@ def test_requirements_pin_the_model_packages(bundle: Bundle) -> None:
     assert f"skops=={skops.__version__}" in lines
 
 
-def test_missing_human_facts_render_as_named_placeholders(tmp_path: Path, penguins) -> None:
-    rel = Release("bare-penguins")
-    rel.training_data(penguins.X_train, penguins.y_train, name="penguins")
-    rel.model(penguins.model)
-    bundle = rel.save(tmp_path / "bare")
+def test_missing_human_facts_render_as_named_placeholders(undocumented_bundle: Bundle) -> None:
+    bundle = undocumented_bundle
     text = (bundle.path / "README.md").read_text()
     for field in bundle.record.missing_facts():
         assert f"> **Missing: {field}**" in text
@@ -154,9 +158,11 @@ def test_existing_folder_is_refused_and_left_untouched(tmp_path: Path, penguins)
     assert [p.name for p in target.iterdir()] == ["notes.txt"]
 
 
-def test_failed_save_keeps_the_previous_release(tmp_path: Path, monkeypatch) -> None:
+def test_failed_save_keeps_the_previous_release(
+    bundle: Bundle, tmp_path: Path, monkeypatch
+) -> None:
     target = tmp_path / "penguin-species"
-    build_quickstart_release(target)
+    shutil.copytree(bundle.path, target)  # the quick start release, as saved earlier
     before = (target / "modelshare.json").read_bytes()
 
     def broken_example(folder: Path) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 
-from modelshare.errors import ModelshareError, UsageError
+from modelshare.errors import InvalidInputError, ModelshareError
 from modelshare.models.sklearn import load_model
 from modelshare.safety import (
     ALLOWED_GLOBALS,
@@ -408,9 +408,9 @@ def test_a_folder_report_has_relative_paths_and_one_verdict(tmp_path, corpus):
 
 
 def test_a_missing_path_is_a_usage_error(tmp_path):
-    with pytest.raises(UsageError, match=r"^no such file or folder: .*missing$"):
+    with pytest.raises(InvalidInputError, match=r"^no such file or folder: .*missing$"):
         scan_path(tmp_path / "missing")
-    with pytest.raises(UsageError, match=r"^no such file: .*missing\.pt$"):
+    with pytest.raises(InvalidInputError, match=r"^no such file: .*missing\.pt$"):
         refuse_pickle(tmp_path / "missing.pt")
 
 
@@ -419,3 +419,13 @@ def test_release_images_scan_clean(quickstart_bundle) -> None:
     assert report.safe, [f.problems for f in report.files if not f.safe]
     images = [f for f in report.files if f.path.startswith("images/")]
     assert images and all(f.format == "image (png)" for f in images)
+
+
+def test_text_that_starts_like_a_zlib_header_is_text(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x^2 is a square, and so is 4.\n")  # "x^" is a valid zlib header
+
+    scan = scan_file(notes)
+
+    assert scan.safe, scan.problems
+    assert "zlib" not in scan.format

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import operator
 import pickle
+import re
 import zipfile
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -19,19 +21,21 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from modelshare.errors import ModelshareError, UnsafeContentError
+from modelshare.errors import InvalidInputError, ModelshareError, UnsafeContentError
 from modelshare.models.sklearn import (
     SUPPORTED,
     check_supported,
     describe_model,
+    fitted_columns,
     load_model,
     model_modules,
     random_seeds,
     save_model,
     task_of,
 )
-from modelshare.penguins import penguin_pipeline
+from modelshare.penguins import PenguinExample, penguin_pipeline
 from modelshare.preprocessing import json_safe
+from modelshare.release import Release
 
 PICKLE_REFUSAL = (
     "{name} is a pickle, which runs code when loaded; "
@@ -257,3 +261,24 @@ def test_files_that_are_not_skops_are_refused(tmp_path):
         load_model(archive)
     with pytest.raises(ModelshareError, match=r"^model file not found: .*missing\.skops$"):
         load_model(tmp_path / "missing.skops")
+
+
+def test_data_without_the_columns_the_model_was_fitted_on_is_refused_by_name(
+    penguins: PenguinExample, tmp_path: Path
+) -> None:
+    numeric = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm"]
+    X = penguins.X_train[[*numeric, "body_mass_g"]].dropna()
+    y = penguins.y_train[X.index]
+    by_position = LogisticRegression(max_iter=1000).fit(X[numeric].to_numpy(), y)
+    by_name = LogisticRegression(max_iter=1000).fit(X[numeric], y)
+
+    for model, data, expected in [
+        (by_position, X, "fitted on 3 columns, the data has 4 (bill_length_mm, "),
+        (by_name, X.drop(columns="flipper_length_mm"), "lacks columns the model was fitted on: fl"),
+    ]:
+        release = Release("few-columns", license="mit").training_data(data, y, name="penguins")
+        with pytest.raises(InvalidInputError, match=re.escape(expected)):
+            release.model(model).save(tmp_path / "release")
+        assert not (tmp_path / "release").exists()
+    as_read = fitted_columns(by_name, X[["body_mass_g", *reversed(numeric)]])
+    assert list(as_read.columns) == numeric  # in the fitted order, the unread column left out

@@ -16,7 +16,7 @@ import pytest
 
 from modelshare.bundle import Bundle
 from modelshare.penguins import PenguinExample
-from modelshare.profile import build_profile, plan_columns, plan_from_frame
+from modelshare.profiling import build_profile, plan_columns, plan_from_frame
 from modelshare.tables import (
     as_frame,
     as_labels,
@@ -75,12 +75,6 @@ def test_drift_of_a_release_profile_against_its_own_csv_reports_no_type_change(
     assert checked.returncode == 0, checked.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="examples.py writes each example value with repr(): a date (datetime.date, "
-    "pd.Timestamp) is not a literal, so the release's example fails (on HEAD too, for any "
-    "data holding dates); remove this mark once examples render dates",
-)
 def test_drift_of_a_release_against_its_own_csv_reports_no_type_change(
     quickstart_bundle: Bundle, dated_csv: Path, tmp_path: Path
 ) -> None:

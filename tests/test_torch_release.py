@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from huggingface_hub import ModelCard, PyTorchModelHubMixin
 from sklearn.metrics import accuracy_score
@@ -20,19 +19,25 @@ from torch import nn  # noqa: E402
 
 import modelshare  # noqa: E402
 from modelshare import ModelshareError, Release  # noqa: E402
-from tests.helpers import assert_clean_failure, run_cli  # noqa: E402
+from tests.helpers import assert_clean_failure, run_in_process  # noqa: E402
 from tests.networks import PenguinNet, outputs  # noqa: E402
 from tests.seed import hub_model, local_model  # noqa: E402
-from tests.torch_steps import SEED_CONFIG, measurements, seed_release  # noqa: E402
+from tests.torch_steps import (  # noqa: E402
+    SEED_CONFIG,
+    SPECIES,
+    measurements,
+    seed_release,
+    train_penguin_net,
+)
 
-SPECIES = ["Adelie", "Chinstrap", "Gentoo"]
 NET_CONFIG = {"n_features": 4, "hidden": 16, "n_classes": 3, "dropout": 0.2}
 INPUTS = torch.rand(5, SEED_CONFIG["num_channels"], SEED_CONFIG["hidden_size"])
 
 
-def test_mixin_model_is_saved_exactly_as_save_pretrained_writes_it(tmp_path: Path) -> None:
-    model = hub_model.MyModel(config=SEED_CONFIG)
-    bundle = seed_release(model, tmp_path / "my-awesome-model")
+def test_mixin_model_is_saved_exactly_as_save_pretrained_writes_it(
+    seed_mixin_release, tmp_path: Path
+) -> None:
+    bundle, model = seed_mixin_release
     model.save_pretrained(tmp_path / "direct")
     for name in ("model.safetensors", "config.json"):
         assert (bundle.path / name).read_bytes() == (tmp_path / "direct" / name).read_bytes()
@@ -119,18 +124,7 @@ def penguin_net(penguins) -> tuple[PenguinNet, torch.optim.Optimizer, dict]:
     """A network trained on the penguin measurements, with its optimizer and data."""
     X_train, y_train = measurements(penguins.X_train, penguins.y_train)
     X_test, y_test = measurements(penguins.X_test, penguins.y_test)
-    torch.manual_seed(0)
-    net = PenguinNet(**NET_CONFIG)
-    net.mean.copy_(X_train.mean(0))
-    net.scale.copy_(X_train.std(0))
-    optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
-    codes = torch.tensor(pd.Categorical(y_train, categories=SPECIES).codes, dtype=torch.long)
-    for _ in range(30):
-        for batch in torch.randperm(len(codes)).split(32):
-            loss = nn.functional.cross_entropy(net(X_train[batch]), codes[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+    net, optimizer = train_penguin_net(X_train, y_train, NET_CONFIG, epochs=30, lr=0.01)
     data = {"X_train": X_train, "y_train": y_train, "X_test": X_test, "y_test": y_test}
     return net, optimizer, data
 
@@ -186,7 +180,7 @@ def test_card_shows_architecture_and_training_procedure(penguin_net, penguin_rel
     assert card.data.library_name is None  # the Hub has no library id for plain PyTorch
     assert {"pytorch", "safetensors"} <= set(card.data.tags)
     assert card.data.pipeline_tag == "tabular-classification"
-    claimed = {(r.dataset_name, r.metric_type) for r in card.data.eval_results}
+    claimed = {(r.dataset_type, r.metric_type) for r in card.data.eval_results}
     assert ("penguins-test", "roc_auc") in claimed
 
 
@@ -247,7 +241,7 @@ def test_cli_release_refuses_a_pth_checkpoint_pointing_to_convert(tmp_path: Path
         str(tmp_path / "my_awesome_model_config.json"),
     )
     (tmp_path / "train.csv").write_text("x,species\n1.0,Adelie\n2.0,Gentoo\n")
-    result = run_cli(
+    result = run_in_process(
         "release",
         "--model",
         tmp_path / "my_awesome_model.pth",
@@ -268,6 +262,7 @@ def test_an_unsupported_model_names_every_supported_kind() -> None:
         assert kind in str(error.value)
 
 
+@pytest.mark.e2e  # what a new process imports to start the command line
 def test_the_command_line_starts_without_importing_torch() -> None:
     code = (
         "import runpy, sys\n"
@@ -281,3 +276,29 @@ def test_the_command_line_starts_without_importing_torch() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "convert" in result.stdout
+
+
+@pytest.mark.parametrize("choice", ["synthetic", "none"])
+def test_a_network_example_predicts_on_synthetic_inputs_or_none(
+    penguin_net, choice: str, tmp_path: Path
+) -> None:
+    from safetensors.torch import load_file
+
+    net, _, data = penguin_net
+    rel = Release("penguin-net", license="mit")
+    rel.training_data(data["X_train"], data["y_train"], name="Palmer penguins")
+    rel.model(net, task="classification", config=NET_CONFIG, classes=SPECIES)
+    bundle = rel.evaluate(data["X_test"], data["y_test"], dataset="penguins-test").save(
+        tmp_path / "rel", example_rows=choice
+    )
+
+    expected = bundle.path / "examples" / "expected.safetensors"
+    assert bundle.record.example_rows.source == choice
+    if choice == "none":
+        assert not expected.exists()
+        assert "print(model)" in (bundle.path / "examples" / "predict.py").read_text()
+        return
+    inputs = load_file(expected)["inputs"]
+    data_rows = torch.cat([data["X_train"], data["X_test"]]).to(inputs.dtype)
+    assert inputs.shape == (3, NET_CONFIG["n_features"])
+    assert not any(bool((data_rows == row).all(1).any()) for row in inputs)

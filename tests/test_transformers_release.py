@@ -21,53 +21,19 @@ import modelshare  # noqa: E402
 from modelshare import Release  # noqa: E402
 from modelshare.bundle import Bundle  # noqa: E402
 from modelshare.models import adapter_for  # noqa: E402
-from modelshare.verify import verify_release  # noqa: E402
-from tests.helpers import run_cli  # noqa: E402
+from modelshare.verification import verify_release  # noqa: E402
+from tests.helpers import run_in_process  # noqa: E402
+from tests.reviews import HELD_OUT, REVIEWS, train_review_classifier  # noqa: E402
 
-WORDS = ["a", "the", "film", "plot", "acting", "was", "is", "good", "great", "fine"]
-WORDS += ["bad", "awful", "boring", "dull"]
-REVIEWS = [
-    ("a good film", "positive"),
-    ("the acting was great", "positive"),
-    ("a fine plot", "positive"),
-    ("the film is great", "positive"),
-    ("a bad film", "negative"),
-    ("the acting was awful", "negative"),
-    ("a boring plot", "negative"),
-    ("the film is dull", "negative"),
-]
-HELD_OUT = [("the plot was good", "positive"), ("the plot was bad", "negative")] * 2
 BASE_MODEL = "google-bert/bert-base-uncased"
 
 
 @pytest.fixture(scope="module")
-def classifier(tmp_path_factory: pytest.TempPathFactory):
+def classifier():
     """A tiny BERT classifier trained on the reviews, and its word-piece tokenizer."""
-    vocab = tmp_path_factory.mktemp("vocab") / "vocab.txt"
-    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]) + "\n")
-    tokenizer = transformers.BertTokenizerFast(vocab_file=str(vocab))
-    config = transformers.BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=37,
-        id2label={0: "negative", 1: "positive"},
-        label2id={"negative": 0, "positive": 1},
-    )
-    torch.manual_seed(0)
-    model = transformers.BertForSequenceClassification(config)
+    model, tokenizer, optimizer = train_review_classifier(epochs=40)
     model.config.name_or_path = BASE_MODEL  # as if loaded with from_pretrained(BASE_MODEL)
-    texts = [text for text, _ in REVIEWS]
-    labels = torch.tensor([config.label2id[label] for _, label in REVIEWS])
-    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    model.train()
-    for _ in range(40):
-        loss = model(**tokenizer(texts, padding=True, return_tensors="pt"), labels=labels).loss
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    return model.eval(), tokenizer, optimizer
+    return model, tokenizer, optimizer
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +61,7 @@ def logits(model, tokenizer, texts: list[str]) -> torch.Tensor:
         return model(**tokenizer(texts, padding=True, return_tensors="pt")).logits
 
 
+@pytest.mark.e2e  # the release, loaded by plain Python without modelshare
 def test_release_loads_with_auto_classes_where_modelshare_is_not_imported(
     classifier, bundle: Bundle
 ) -> None:
@@ -180,7 +147,7 @@ def test_claims_are_re_run_from_texts(bundle: Bundle, tmp_path: Path) -> None:
     pd.DataFrame({"text": texts, "target": labels}).to_csv(tmp_path / "held.csv", index=False)
 
     result = verify_release(bundle.path, data=(texts, labels), dataset="held-out reviews")
-    command = run_cli(
+    command = run_in_process(
         "verify", bundle.path, "--data", tmp_path / "held.csv", "--target", "target", "--json"
     )
 
@@ -203,3 +170,25 @@ def test_texts_are_scored_with_the_classifier_thresholds(classifier, bundle: Bun
     expected = torch.softmax(logits(model, tokenizer, texts), dim=1).max(dim=1).values
     assert np.allclose(scores["max_softmax"], expected.numpy(), atol=1e-6)
     assert scores["flag"].mean() == pytest.approx(detector.thresholds.flagged_share, abs=1e-4)
+
+
+def test_a_text_model_example_reads_real_texts_or_made_up_ones_and_says_which(
+    classifier, bundle: Bundle, tmp_path: Path
+) -> None:
+    from modelshare.examples import MADE_UP_TEXTS
+
+    model, tokenizer, _ = classifier
+    rel = Release("review-sentiment", license="mit")
+    rel.training_data([t for t, _ in REVIEWS], [y for _, y in REVIEWS], name="toy reviews")
+    rel.model(model, tokenizer=tokenizer)
+    rel.evaluate([t for t, _ in HELD_OUT], [y for _, y in HELD_OUT], dataset="held-out reviews")
+    made_up = rel.save(tmp_path / "made-up", example_rows="synthetic")
+
+    real = bundle.record.example_rows
+    assert (real.source, real.dataset) == ("evaluation", "held-out reviews")
+    assert HELD_OUT[0][0] in (bundle.path / "examples" / "predict.py").read_text()
+    assert made_up.record.example_rows.source == "made_up"
+    script = (made_up.path / "examples" / "predict.py").read_text()
+    assert MADE_UP_TEXTS[0] in script
+    assert not any(text in script for text, _ in [*REVIEWS, *HELD_OUT])
+    assert "input texts were written for the example" in (made_up.path / "README.md").read_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,8 @@ from modelshare.evaluate.claims import reproduce_claims
 from modelshare.loading import load
 from modelshare.manifest import write_manifest
 from modelshare.penguins import PenguinExample, train_penguin_classifier
-from modelshare.verify import requirement_differences, verify_release
-from tests.helpers import assert_clean_failure, run_cli
+from modelshare.verification import requirement_differences, verify_release
+from tests.helpers import assert_clean_failure, run_in_process
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def claim_accuracy_higher(release: Path, dataset: str, by: float) -> float:
 def test_verify_reproduces_the_quick_start_claims_on_its_test_split(
     release: Path, test_csv: Path
 ) -> None:
-    result = run_cli(
+    result = run_in_process(
         "verify",
         release,
         "--data",
@@ -86,7 +87,7 @@ def test_verify_reproduces_the_quick_start_claims_on_its_test_split(
 def test_an_accuracy_edited_upwards_is_not_reproduced(release: Path, test_csv: Path) -> None:
     claimed = claim_accuracy_higher(release, "penguins-test", by=0.05)
 
-    result = run_cli("verify", release, "--data", test_csv, "--target", "species", "--json")
+    result = run_in_process("verify", release, "--data", test_csv, "--target", "species", "--json")
 
     assert result.returncode == 1, result.stdout + result.stderr
     report = json.loads(result.stdout)
@@ -135,6 +136,27 @@ def test_differences_with_the_pinned_environment_are_listed(release: Path) -> No
     assert [d.describe() for d in differences] == ["not-a-real-package 1.0 pinned, not installed"]
 
 
+def test_a_pin_met_by_a_local_build_is_no_difference_but_another_build_is_said(
+    tmp_path: Path,
+) -> None:
+    installed = metadata.version("torch")
+    public, _, label = installed.partition("+")
+    if not label:
+        pytest.skip(f"torch {installed} has no local version label to compare")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"torch=={public}\n")
+
+    same = requirement_differences(requirements, {"torch": installed})
+    unknown = requirement_differences(requirements)
+    other = requirement_differences(requirements, {"Torch": f"{public}+cu121"})
+
+    assert same == unknown == []
+    assert [d.describe() for d in other] == [
+        f"torch {public}: same version, different build ({public}+cu121 recorded, "
+        f"{installed} installed)"
+    ]
+
+
 def test_a_broken_example_fails_verification(release: Path) -> None:
     example = release / "examples" / "predict.py"
     example.write_text(example.read_text().replace("expected = [", "expected = ['Emperor', "))
@@ -149,7 +171,7 @@ def test_a_broken_example_fails_verification(release: Path) -> None:
 
 
 def test_data_without_its_target_is_a_usage_error(release: Path, test_csv: Path) -> None:
-    result = run_cli("verify", release, "--data", test_csv)
+    result = run_in_process("verify", release, "--data", test_csv)
 
     assert result.returncode == 2
     assert_clean_failure(result, "--data and --target go together")

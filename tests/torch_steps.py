@@ -13,6 +13,7 @@ from torch import nn
 from modelshare import Release
 from modelshare.bundle import Bundle
 from modelshare.penguins import NUMERIC_FEATURES
+from tests.networks import PenguinNet
 
 SEED_CONFIG = {"num_channels": 3, "hidden_size": 32, "num_classes": 10}
 """The configuration the seed lesson gives its MyModel."""
@@ -34,3 +35,26 @@ def seed_release(model: nn.Module, folder: Path) -> Bundle:
     rel.training_data(inputs, labels, name="random inputs")
     rel.model(model, task="classification")
     return rel.save(folder)
+
+
+SPECIES = ["Adelie", "Chinstrap", "Gentoo"]
+"""The penguin classes, in the order of the network's outputs."""
+
+
+def train_penguin_net(
+    X_train: torch.Tensor, y_train: np.ndarray, config: dict, *, epochs: int, lr: float
+) -> tuple[PenguinNet, torch.optim.Optimizer]:
+    """A :class:`PenguinNet` trained on the measurements (seeded), with its optimizer."""
+    torch.manual_seed(0)
+    net = PenguinNet(**config)
+    net.mean.copy_(X_train.mean(0))
+    net.scale.copy_(X_train.std(0))
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    codes = torch.tensor(pd.Categorical(y_train, categories=SPECIES).codes, dtype=torch.long)
+    for _ in range(epochs):
+        for batch in torch.randperm(len(codes)).split(32):
+            loss = nn.functional.cross_entropy(net(X_train[batch]), codes[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return net, optimizer

@@ -9,11 +9,15 @@ in the file's metadata; views are made contiguous. The written file is read back
 tensor by tensor before the output folder is renamed into place.
 
 Example:
+    >>> import torch
+    >>> torch.save(torch.nn.Linear(3, 2).state_dict(), "my_awesome_model.pth")
+    >>> _ = Path("my_awesome_model_config.json").write_text('{"in_features": 3, "out_features": 2}')
     >>> result = convert_checkpoint(Path("my_awesome_model.pth"), Path("my-awesome-model"),
     ...                             config=Path("my_awesome_model_config.json"))
-    >>> result.tensors, result.shared
-    (3, {})
-    >>> MyModel.from_pretrained("my-awesome-model")
+    >>> result.tensors, result.parameters, result.shared
+    (2, 8, {})
+    >>> sorted(path.name for path in Path("my-awesome-model").iterdir())
+    ['config.json', 'model.safetensors']
 """
 
 from __future__ import annotations
@@ -24,13 +28,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from modelshare.errors import ModelshareError
+from modelshare.errors import InvalidInputError, ModelshareError
 from modelshare.fsutil import atomic_directory, ensure_free_target
 from modelshare.layout import CONFIG_FILE, WEIGHTS_FILE
 from modelshare.safety import safe_torch_load
 
 NESTED_STATE_KEYS = ("state_dict", "model_state_dict", "model")
 """Keys under which training checkpoints commonly keep the model's state dict."""
+STATE_DICT_HINT = (
+    "only tensors are converted, and a checkpoint that pickles more (a whole model, an "
+    "optimizer) is never loaded here: where the model's code is, torch.save(model.state_dict(), "
+    "'weights.pt') and convert that file"
+)
+"""What to do with a checkpoint that cannot be converted as it is."""
 
 
 @dataclass(frozen=True)
@@ -58,18 +68,22 @@ def convert_checkpoint(
     checkpoint or the configuration (:func:`~modelshare.fsutil.ensure_free_target`).
 
     Example:
+        >>> import torch
+        >>> torch.save({"weight": torch.ones(2, 3)}, "pytorch_model.bin")
         >>> convert_checkpoint(Path("pytorch_model.bin"), Path("converted")).folder
         PosixPath('converted')
 
     Raises:
-        UsageError: ``out`` may not be written, or holds something only ``overwrite`` replaces.
-        ModelshareError: the checkpoint or the configuration cannot be read or converted.
+        InvalidInputError: ``out`` may not be written, or holds something only ``overwrite``
+            replaces; the checkpoint or the configuration cannot be read.
+        UnsafeContentError: the checkpoint holds more than tensors that load safely.
+        ModelshareError: a tensor did not read back equal after conversion.
     """
     config = config or _sibling_config(checkpoint)
     inputs = (checkpoint, config) if config else (checkpoint,)
     ensure_free_target(out, overwrite=overwrite, inputs=inputs)
     settings = _read_config(config) if config else None
-    tensors = state_dict_of(safe_torch_load(checkpoint), checkpoint.name)
+    tensors = state_dict_of(safe_torch_load(checkpoint, fix=STATE_DICT_HINT), checkpoint.name)
     with atomic_directory(out, overwrite=overwrite, inputs=inputs) as staging:
         shared = save_tensors(tensors, staging / WEIGHTS_FILE)
         check_saved(tensors, staging / WEIGHTS_FILE, shared)
@@ -92,6 +106,7 @@ def state_dict_of(loaded: Any, name: str) -> dict[str, Any]:
     ``model_state_dict`` or ``model``; anything that is not a tensor is refused by name.
 
     Example:
+        >>> import torch
         >>> list(state_dict_of({"state_dict": {"w": torch.ones(1)}, "epoch": 3}, "c.pt"))
         ['w']
     """
@@ -103,12 +118,11 @@ def state_dict_of(loaded: Any, name: str) -> dict[str, Any]:
                 loaded = loaded[key]
                 break
     if not isinstance(loaded, Mapping) or not loaded:
-        raise ModelshareError(f"{name} holds no state dict (a mapping of names to tensors)")
+        raise InvalidInputError(f"{name} holds no state dict (a mapping of names to tensors)")
     other = [str(key) for key, value in loaded.items() if not isinstance(value, torch.Tensor)]
     if other:
-        raise ModelshareError(
-            f"{name} holds entries that are not tensors ({', '.join(other[:5])}); "
-            "save model.state_dict() and convert that"
+        raise InvalidInputError(
+            f"{name} holds entries that are not tensors ({', '.join(other[:5])}); {STATE_DICT_HINT}"
         )
     return {str(key): value for key, value in loaded.items()}
 
@@ -119,6 +133,8 @@ def save_tensors(tensors: Mapping[str, Any], path: Path) -> dict[str, str]:
     one covering the others are stored as copies. Returns removed name -> name kept.
 
     Example:
+        >>> import torch
+        >>> w = torch.ones(4, 2)
         >>> save_tensors({"emb": w, "head": w}, Path("model.safetensors"))
         {'head': 'emb'}
     """
@@ -137,7 +153,11 @@ def check_saved(tensors: Mapping[str, Any], path: Path, shared: Mapping[str, str
     """Raise unless every tensor reads back from ``path`` equal (dtype, shape and values).
 
     Example:
-        >>> check_saved({"w": torch.ones(2)}, Path("model.safetensors"), {})
+        >>> import torch
+        >>> tensors = {"w": torch.ones(2)}
+        >>> save_tensors(tensors, Path("model.safetensors"))
+        {}
+        >>> check_saved(tensors, Path("model.safetensors"), {})
     """
     import torch
     from safetensors.torch import load_file
@@ -179,7 +199,7 @@ def _read_config(path: Path) -> dict[str, Any]:
     try:
         settings = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelshareError(f"cannot read {path} as a JSON configuration: {error}") from None
+        raise InvalidInputError(f"cannot read {path} as a JSON configuration: {error}") from None
     if not isinstance(settings, dict):
-        raise ModelshareError(f"{path} is not a JSON object of settings")
+        raise InvalidInputError(f"{path} is not a JSON object of settings")
     return settings

@@ -7,6 +7,13 @@ dataset: the first whose split is ``validation``, else the first that is not ``t
 one is chosen with :meth:`Release.ood_calibration`).
 
 Example:
+    >>> staging = Path("staging")
+    >>> staging.mkdir()
+    >>> training = ProfiledData("Palmer penguins", X_train, y_train)
+    >>> held_out = [
+    ...     ProfiledData("penguins-test", X_test, y_test, split="test", predictor=model),
+    ...     ProfiledData("penguins-2009", X_new, example.y_later, split="test", predictor=model),
+    ... ]
     >>> section = write_distribution(staging, training, held_out, OODChoice())
     >>> sorted(p.name for p in (staging / PROFILES_FOLDER).iterdir())
     ['penguins-2009.json', 'penguins-test.json']
@@ -20,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from modelshare.errors import ModelshareError
+from modelshare.errors import InvalidInputError
 from modelshare.layout import (
     IMAGES_FOLDER,
     OOD_FILE,
@@ -28,7 +35,7 @@ from modelshare.layout import (
     PROFILES_FOLDER,
     evaluation_profile_path,
 )
-from modelshare.profile import build_profile, render_distribution_section
+from modelshare.profiling import build_profile, render_distribution_section
 from modelshare.shift.ood import TPR
 from modelshare.shift.thresholds import OODThresholds, calibrate, rows_needed
 
@@ -59,6 +66,9 @@ def write_distribution(
     """Write the profiles and thresholds into ``staging``; return the card's subsection.
 
     Example:
+        >>> staging = Path("staging")
+        >>> staging.mkdir()
+        >>> training = ProfiledData("Palmer penguins", X_train, y_train)
         >>> write_distribution(staging, training, [], OODChoice()).splitlines()[0]
         '### Distribution'
     """
@@ -106,7 +116,7 @@ def _calibration_set(evaluations: list[ProfiledData], choice: OODChoice) -> Prof
             if evaluation.name == choice.dataset:
                 return evaluation
         names = ", ".join(e.name for e in evaluations) or "none"
-        raise ModelshareError(
+        raise InvalidInputError(
             f"ood_calibration(dataset={choice.dataset!r}): no evaluation has that name; "
             f"evaluated: {names}"
         )
@@ -161,10 +171,25 @@ def ood_paragraph(thresholds: OODThresholds | None, choice: OODChoice) -> str:
         else ""
     )
     accepted = "; ".join(limits) or "no threshold applies to this model"
-    return (
-        f"{opening}{classifier}. The thresholds are set together so that all checks accept "
-        f"at least {thresholds.tpr:.0%} of the rows of *{thresholds.dataset}* "
-        f"({thresholds.rows} held-out rows), each at the "
-        f"{thresholds.score_quantile:.1%} quantile of its score: {accepted} (`{OOD_FILE}`). "
-        f"They flag {thresholds.flagged_share:.1%} of those rows."
-    )
+    where = f"*{thresholds.dataset}* ({thresholds.rows} held-out rows)"
+    if thresholds.reached:
+        calibration = (
+            f"The thresholds are set together so that all checks accept at least "
+            f"{thresholds.tpr:.0%} of the rows of {where}, each at the "
+            f"{thresholds.score_quantile:.1%} quantile of its score: {accepted} (`{OOD_FILE}`). "
+            f"They flag {thresholds.flagged_share:.1%} of those rows."
+        )
+    else:
+        fixed = (
+            f"; the range, category and missing-value checks alone, which no threshold moves, "
+            f"flag {thresholds.fixed_share:.1%}"
+            if thresholds.fixed_share is not None
+            else ""
+        )
+        calibration = (
+            f"The thresholds could not be set to accept {thresholds.tpr:.0%} of the rows of "
+            f"{where}: even at the {thresholds.score_quantile:.1%} quantile of each score "
+            f"({accepted}, `{OOD_FILE}`), the checks flag {thresholds.flagged_share:.1%} of "
+            f"those rows{fixed}. Expect many flags on data like it."
+        )
+    return f"{opening}{classifier}. {calibration}"

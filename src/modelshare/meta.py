@@ -4,8 +4,13 @@
 The same facts can be given from Python through ``Release``.
 
 Example:
+    >>> _ = Path("modelshare.yaml").write_text("license: mit\\nauthors: A. Author\\n")
     >>> meta = load_meta(Path("modelshare.yaml"))
+    >>> meta.license, meta.authors, meta.version
+    ('mit', ['A. Author'], '0.1.0')
     >>> release = meta.to_release(default_name="penguin-species")
+    >>> release.name, release.license
+    ('penguin-species', 'mit')
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from modelshare.audit.bounded_yaml import explain_yaml_error, load_yaml
-from modelshare.errors import ModelshareError
+from modelshare.errors import InvalidInputError
 from modelshare.record import (
     HUMAN_FACT_FIELDS,
     PROVENANCE_FIELDS,
@@ -35,9 +40,11 @@ class _Meta(BaseModel):
 
 
 class TrainingDataMeta(Provenance):
-    """Provenance of the training data; its name defaults to the training file's."""
+    """Provenance of the training data; its name defaults to the training file's.
+    ``private``: no row of it may be published (the example then predicts on synthetic rows)."""
 
     name: str | None = None  # type: ignore[assignment]
+    private: bool = False
 
 
 class DeclaredStep(_Meta):
@@ -114,19 +121,19 @@ def load_meta(path: Path) -> ReleaseMeta:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as error:
-        raise ModelshareError(f"{path} not found; `modelshare init` writes one") from error
+        raise InvalidInputError(f"{path} not found; `modelshare init` writes one") from error
     except (OSError, UnicodeDecodeError) as error:
-        raise ModelshareError(f"cannot read {path}: {error}") from error
+        raise InvalidInputError(f"cannot read {path}: {error}") from error
     data = _read_yaml(text, path)
     if not isinstance(data, (dict, type(None))):
-        raise ModelshareError(f"{path} must hold a mapping of fields, not {type(data).__name__}")
+        raise InvalidInputError(f"{path} must hold a mapping of fields, not {type(data).__name__}")
     data = _without_empty(data or {})
     if isinstance(data.get("authors"), str):
         data["authors"] = [data["authors"]]
     try:
         return ReleaseMeta.model_validate(data)
     except ValidationError as error:
-        raise ModelshareError(_validation_message(error, str(path))) from error
+        raise InvalidInputError(_validation_message(error, str(path))) from error
 
 
 def _read_yaml(text: str, path: Path) -> Any:
@@ -137,7 +144,7 @@ def _read_yaml(text: str, path: Path) -> Any:
         {'name': 'forest'}
 
     Raises:
-        ModelshareError: the text is not YAML, or YAML that cannot be used (nested too deep,
+        InvalidInputError: the text is not YAML, or YAML that cannot be used (nested too deep,
             an integer too long…), in one line naming where and what to do.
     """
     try:
@@ -146,7 +153,7 @@ def _read_yaml(text: str, path: Path) -> Any:
         verdict, reason, fix = explain_yaml_error(error, "fix the YAML there")
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ModelshareError(f"{path} {verdict}{where}: {reason}; {fix}") from error
+        raise InvalidInputError(f"{path} {verdict}{where}: {reason}; {fix}") from error
 
 
 def _without_empty(data: dict[str, Any]) -> dict[str, Any]:

@@ -88,11 +88,14 @@ def json_safe(value: Any) -> Any:
 def constructor_params(estimator: Any) -> list[Hyperparameter]:
     """Every constructor parameter (``get_params(deep=False)``) with its default, JSON-safe.
 
-    Defaults come from the signature of the class's ``__init__``. A value counts as a default
-    when it equals it: NaN equals NaN, arrays compare by value, estimators by class and
-    parameters. A parameter without a default is always flagged as set.
+    Defaults come from the signature of the class's ``__init__`` (or, for a parameter it
+    passes on through ``**kwargs``, of the parent class that declares it). A value counts as a
+    default when it equals it: NaN equals NaN, arrays compare by value, estimators by class
+    and parameters. A parameter whose default is nowhere declared is not called changed: its
+    ``default_known`` is False.
 
     Example:
+        >>> from sklearn.linear_model import LogisticRegression
         >>> params = constructor_params(LogisticRegression(C=0.5))
         >>> [(p.name, p.value, p.default, p.non_default) for p in params][:1]
         [('C', 0.5, 1.0, True)]
@@ -103,7 +106,8 @@ def constructor_params(estimator: Any) -> list[Hyperparameter]:
             name=name,
             value=json_safe(value),
             default=json_safe(defaults.get(name)),
-            non_default=name not in defaults or not _equal(value, defaults[name]),
+            non_default=name in defaults and not _equal(value, defaults[name]),
+            default_known=name in defaults,
         )
         for name, value in estimator.get_params(deep=False).items()
     ]
@@ -113,6 +117,7 @@ def non_default_params(estimator: Any) -> dict[str, Any]:
     """The constructor parameters set to something other than their default, JSON-safe.
 
     Example:
+        >>> from sklearn.impute import SimpleImputer
         >>> non_default_params(SimpleImputer(strategy="median"))
         {'strategy': 'median'}
     """
@@ -120,8 +125,18 @@ def non_default_params(estimator: Any) -> dict[str, Any]:
 
 
 def _constructor_defaults(estimator: Any) -> dict[str, Any]:
-    parameters = inspect.signature(type(estimator).__init__).parameters.values()
-    return {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
+    """Each parameter's default, from the first ``__init__`` up the class hierarchy that
+    names it: a class that takes ``**kwargs`` and passes them on (XGBoost's classifiers) gets
+    the defaults of the class that declares them."""
+    defaults: dict[str, Any] = {}
+    for cls in type(estimator).__mro__:
+        init = cls.__dict__.get("__init__")
+        if init is None or cls is object:
+            continue
+        for parameter in inspect.signature(init).parameters.values():
+            if parameter.default is not inspect.Parameter.empty:
+                defaults.setdefault(parameter.name, parameter.default)
+    return defaults
 
 
 def _equal(value: Any, default: Any) -> bool:

@@ -4,9 +4,9 @@
 every later tool read this record; nothing is parsed back out of the card.
 
 Example:
-    >>> record = ReleaseRecord.model_validate_json(Path("releases/x/modelshare.json").read_text())
-    >>> record.training_data.n_samples
-    273
+    >>> text = Path("releases/penguin-species/modelshare.json").read_text()
+    >>> ReleaseRecord.model_validate_json(text).training_data.n_samples
+    179
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from modelshare.errors import ModelshareError, first_validation_error
+from modelshare.errors import InvalidInputError, first_validation_error
 from modelshare.layout import CONFIG_FILE, EXAMPLE_PATH, SKOPS_FILE
 
 SCHEMA_VERSION = "1.0"
@@ -223,6 +223,9 @@ class Hyperparameter(_Model):
     value: Any
     default: Any = None
     non_default: bool = False
+    default_known: bool = Field(
+        True, description="whether the class declares a default (non_default is False if not)"
+    )
 
 
 Framework = Literal["scikit-learn", "pytorch", "transformers"]
@@ -375,8 +378,9 @@ class EvaluationResult(_Model):
         """The first metric of each Hub metric id, by id: the card's headline numbers.
 
         Example:
+            >>> evaluation = record.evaluation[1]
             >>> evaluation.headline_metrics()["f1"]  # macro F1, not a per-class value
-            0.9804
+            0.993
         """
         headline: dict[str, float] = {}
         for metric in self.metrics:
@@ -394,7 +398,11 @@ class LeakageFinding(_Model):
     dataset: str | None = Field(None, description="the evaluation dataset concerned")
     feature: str | None = Field(None, description="proxy: the feature that predicts the target")
     count: int | None = Field(None, description="overlap, temporal: rows concerned")
-    value: float | None = Field(None, description="proxy: the score that feature alone reaches")
+    value: float | None = Field(
+        None,
+        description="proxy: the score that feature alone reaches; overlap: the share of rows "
+        "expected to match a training row by chance",
+    )
     evidence: str
 
 
@@ -421,6 +429,21 @@ class Environment(_Model):
     seeds: dict[str, int] = Field(default_factory=dict, description="where -> seed given")
 
 
+ExampleSource = Literal["synthetic", "made_up", "evaluation", "training", "given", "none"]
+
+
+class ExampleRows(_Model):
+    """What the runnable example predicts on: rows drawn from the profile (``synthetic``),
+    texts written for the example (``made_up``: texts are not profiled), the first rows of an
+    evaluation or the training dataset (real rows, published in the card), rows the authors
+    chose (``given``), or none."""
+
+    source: ExampleSource
+    rows: int = Field(ge=0, description="rows the example predicts on")
+    dataset: str | None = Field(None, description="evaluation, training: the rows' dataset")
+    reason: str | None = Field(None, description="why this source, when modelshare chose it")
+
+
 class ReleaseRecord(_Model):
     """Everything modelshare knows about a release; ``modelshare.json``."""
 
@@ -443,8 +466,14 @@ class ReleaseRecord(_Model):
     leakage: list[LeakageFinding] | None = Field(
         None, description="leakage checks run at save time: [] when they found nothing"
     )
+    leakage_not_run: dict[str, str] = Field(
+        default_factory=dict, description="leakage check -> why it was not run at save time"
+    )
     environment: Environment
     example: RelativePath = Field(EXAMPLE_PATH, description="runnable example, tested at save")
+    example_rows: ExampleRows | None = Field(
+        None, description="what the example predicts on (None in releases before it was said)"
+    )
     waive: dict[str, str] = Field(
         default_factory=dict, description="checklist item id -> why it does not apply"
     )
@@ -454,7 +483,9 @@ class ReleaseRecord(_Model):
 
         Example:
             >>> record.missing_facts()
-            ['contact', 'describe.citation']
+            []
+            >>> record.model_copy(update={"contact": None}).missing_facts()
+            ['contact']
         """
         missing = [key for key in RELEASE_FIELDS if not getattr(self, key)]
         missing += [f"describe.{k}" for k in HUMAN_FACT_FIELDS if not getattr(self.describe, k)]
@@ -491,19 +522,21 @@ def record_json_schema() -> dict[str, Any]:
     return schema
 
 
-def read_record(path: Path, error: type[ModelshareError] = ModelshareError) -> ReleaseRecord:
-    """The release record in the file ``path``, or ``error`` naming its first problem (a
-    missing file is the caller's to report).
+def read_record(path: Path) -> ReleaseRecord:
+    """The release record in the file ``path`` (a missing file is the caller's to report).
 
     Example:
         >>> read_record(Path("releases/penguin-species/modelshare.json")).name
         'penguin-species'
+
+    Raises:
+        InvalidInputError: the file is not a valid release record.
     """
     try:
         return ReleaseRecord.model_validate_json(path.read_bytes())
     except ValidationError as problem:
         count = problem.error_count()
         more = f" (and {count - 1} more)" if count > 1 else ""
-        raise error(
+        raise InvalidInputError(
             f"{path} is not a valid release record: {first_validation_error(problem)}{more}"
         ) from problem

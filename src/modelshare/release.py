@@ -5,13 +5,16 @@ The model is a fitted scikit-learn estimator or Pipeline, a PyTorch ``nn.Module`
 transformers model with its tokenizer; :mod:`modelshare.models` holds one adapter per framework.
 
 Example:
-    >>> rel = Release("penguin-species", version="1.0.0", license="mit", authors=["A. Author"])
-    >>> rel.describe(intended_use="Teaching.", out_of_scope="Field identification.")
-    >>> rel.training_data(X_train, y_train, name="Palmer penguins", license="CC0-1.0")
-    >>> rel.split(method="stratified hold-out", test_size=0.2, random_state=0)
-    >>> rel.model(pipeline)
-    >>> rel.evaluate(X_test, y_test, dataset="penguins-test")
-    >>> bundle = rel.save("releases/penguin-species")
+    >>> rel = (
+    ...     Release("my-penguins", version="1.0.0", license="mit", authors=["A. Author"])
+    ...     .describe(intended_use="Teaching.", out_of_scope="Field identification.")
+    ...     .training_data(X_train, y_train, name="Palmer penguins", license="CC0-1.0")
+    ...     .split(method="stratified hold-out", test_size=0.2, random_state=0)
+    ...     .model(model)
+    ...     .evaluate(X_test, y_test, dataset="penguins-test")
+    ... )
+    >>> rel.save("releases/my-penguins").record.name
+    'my-penguins'
 """
 
 from __future__ import annotations
@@ -20,28 +23,42 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
 from modelshare import __version__
+from modelshare.audit.hub_metadata import LICENSES_URL, closest_hub_licenses, hub_license_id
+from modelshare.audit.people import people_in_features
 from modelshare.bundle import Bundle
 from modelshare.card.render import render_card
 from modelshare.data import check_same_length, dataset_facts
 from modelshare.distribution import OODChoice, ProfiledData, write_distribution
 from modelshare.environment import capture_environment, requirements_txt
-from modelshare.errors import ModelshareError, validation_as_error
+from modelshare.errors import (
+    InvalidInputError,
+    ModelshareError,
+    UnsafeContentError,
+    validation_as_error,
+)
 from modelshare.evaluate.fairness import MIN_GROUP_SIZE, GroupReport, group_report
 from modelshare.evaluate.figures import draw_figures
-from modelshare.evaluate.leakage import LabelledRows, find_leakage
+from modelshare.evaluate.leakage import LabelledRows, checks_not_run, find_leakage
 from modelshare.evaluate.metrics import Scores, score_model
 from modelshare.evaluate.uncertainty import with_intervals
-from modelshare.examples import example_rows, run_example
+from modelshare.examples import (
+    EXAMPLE_ROWS,
+    MADE_UP_TEXTS,
+    check_example_choice,
+    choose_example_rows,
+    run_example,
+)
 from modelshare.fsutil import atomic_directory, ensure_free_target
 from modelshare.layout import (
     CARD_FILE,
     EXAMPLE_PATH,
     EXAMPLES_FOLDER,
+    PROFILE_FILE,
     RECORD_FILE,
     REQUIREMENTS_FILE,
     slug,
@@ -50,6 +67,8 @@ from modelshare.manifest import write_manifest
 from modelshare.models import CONVERT_HINT, adapter_for
 from modelshare.models.base import ModelAdapter
 from modelshare.models.training import optimizer_facts
+from modelshare.profiling.model import DataProfile
+from modelshare.profiling.synthetic import synthetic_rows
 from modelshare.record import (
     HUMAN_FACT_FIELDS,
     NAME_RULE,
@@ -57,6 +76,7 @@ from modelshare.record import (
     Bootstrap,
     DatasetFacts,
     EvaluationResult,
+    ExampleRows,
     HumanFacts,
     LeakageFinding,
     ModelFacts,
@@ -81,7 +101,7 @@ def validate_name(name: str) -> str:
         'penguin-species'
     """
     if not is_hub_name(name or ""):
-        raise ModelshareError(f"invalid release name {name!r}: use {NAME_RULE}")
+        raise InvalidInputError(f"invalid release name {name!r}: use {NAME_RULE}")
     return name
 
 
@@ -93,7 +113,7 @@ def validate_version(version: str) -> str:
         '1.0.0'
     """
     if not is_version(version or ""):
-        raise ModelshareError(f"invalid version {version!r}: use {VERSION_RULE}, e.g. 1.0.0")
+        raise InvalidInputError(f"invalid version {version!r}: use {VERSION_RULE}, e.g. 1.0.0")
     return version
 
 
@@ -138,6 +158,9 @@ class Release:
     """Collects a fitted model, its data and the human facts, then saves a release folder.
 
     Every method returns the release, so calls can be chained.
+
+    Raises:
+        InvalidInputError: an invalid name, version or license (also a :class:`ValueError`).
     """
 
     def __init__(
@@ -152,7 +175,7 @@ class Release:
     ) -> None:
         self.name = validate_name(name)
         self.version = validate_version(version)
-        self.license = license
+        self.license = hub_license(license)
         self.authors = list(authors or [])
         self.contact = contact
         self.description = description
@@ -166,17 +189,24 @@ class Release:
         self._evaluations: list[_Evaluation] = []
         self._bootstrap = Bootstrap()
         self._ood = OODChoice()
+        self._private = False
 
     def describe(self, **facts: str | None) -> Release:
         """Record what only the authors know: intended use, out-of-scope use, limitations,
         ethical considerations, acknowledgments, citation.
 
         Example:
-            >>> rel.describe(intended_use="Teaching classification.", citation="@misc{...}")
+            >>> rel = Release("my-penguins")
+            >>> rel = rel.describe(intended_use="Teaching classification.", citation="@misc{...}")
+            >>> rel.facts.intended_use
+            'Teaching classification.'
+
+        Raises:
+            InvalidInputError: a field that is not one of the human facts.
         """
         unknown = sorted(set(facts) - set(HUMAN_FACT_FIELDS))
         if unknown:
-            raise ModelshareError(
+            raise InvalidInputError(
                 f"describe() got unknown field(s) {', '.join(unknown)}; "
                 f"fields: {', '.join(HUMAN_FACT_FIELDS)}"
             )
@@ -195,11 +225,20 @@ class Release:
         collection: str | None = None,
         consent: str | None = None,
         file: str | Path | None = None,
+        private: bool = False,
     ) -> Release:
         """Measure the training data and record where it comes from and on what terms.
+        ``private``: no row of it may be published, so the example of the release predicts
+        on synthetic rows unless told otherwise (see :meth:`save`).
 
         Example:
+            >>> rel = Release("my-penguins")
             >>> rel.training_data(X_train, y_train, name="Palmer penguins", license="CC0-1.0")
+            <modelshare.release.Release object at ...>
+
+        Raises:
+            InvalidInputError: ``X`` and ``y`` of different lengths, a table that cannot be read,
+                or a target without values.
         """
         provenance = Provenance(
             name=name,
@@ -210,6 +249,7 @@ class Release:
             consent=consent,
         )
         self._training = self._given(X, y, name, provenance, file)
+        self._private = private
         return self
 
     def split(
@@ -227,8 +267,12 @@ class Release:
         release then checks that no evaluation row is earlier than the latest training row.
 
         Example:
-            >>> rel.split("stratified hold-out", test_size=0.2, random_state=0, stratify="species")
-            >>> rel.split("by date", time_column="date")
+            >>> rel = Release("my-penguins")
+            >>> rel = rel.split("stratified hold-out", test_size=0.2, random_state=0)
+            >>> rel = rel.split("by date", time_column="date")  # a later split replaces it
+
+        Raises:
+            InvalidInputError: a value of the wrong type or range.
         """
         with validation_as_error("split()"):
             self._split = SplitRecord(
@@ -252,8 +296,9 @@ class Release:
         """Record a preprocessing step done outside the model, e.g. an outlier filter.
 
         Example:
-            >>> rel.add_step("outlier filter", "rows with body mass over 3 IQR removed",
-            ...              columns=["body_mass_g"], rows_removed=2)
+            >>> rel = Release("my-penguins")
+            >>> rel = rel.add_step("outlier filter", "rows with body mass over 3 IQR removed",
+            ...                    columns=["body_mass_g"], rows_removed=2)
         """
         self._declared_steps.append(
             PreprocessingStep(
@@ -279,9 +324,21 @@ class Release:
           ``base_model`` default from its configuration.
 
         Example:
-            >>> rel.model(pipeline)
-            >>> rel.model(net, task="classification", config={"width": 16}, classes=species)
-            >>> rel.model(bert, tokenizer=tokenizer)
+            >>> rel = Release("my-penguins").model(model)
+            >>> import torch
+            >>> net, config = torch.nn.Linear(4, 3), {"in_features": 4, "out_features": 3}
+            >>> species = ["Adelie", "Chinstrap", "Gentoo"]
+            >>> rel = rel.model(net, task="classification", config=config, classes=species)
+            >>> import transformers
+            >>> config = transformers.BertConfig(vocab_size=8, hidden_size=8, num_hidden_layers=1,
+            ...     num_attention_heads=1, intermediate_size=8)
+            >>> bert = transformers.BertForSequenceClassification(config)
+            >>> tokenizer = transformers.BertTokenizerFast(vocab={"[UNK]": 0, "film": 1})
+            >>> rel = rel.model(bert, tokenizer=tokenizer)
+
+        Raises:
+            InvalidInputError: a model modelshare does not support, not fitted, or options
+                its framework does not take.
         """
         self._adapter = adapter_for(model, **options)
         return self
@@ -301,8 +358,14 @@ class Release:
         Dropout is read from the model itself.
 
         Example:
-            >>> rel.training(optimizer=optimizer, epochs=20, batch_size=32, seed=0,
-            ...              early_stopping="patience 3 on validation loss", loss="cross-entropy")
+            >>> import torch
+            >>> optimizer = torch.optim.Adam(torch.nn.Linear(4, 3).parameters(), lr=1e-3)
+            >>> rel = Release("my-net")
+            >>> rel = rel.training(optimizer=optimizer, epochs=20, batch_size=32, seed=0,
+            ...     early_stopping="patience 3 on validation loss", loss="cross-entropy")
+
+        Raises:
+            InvalidInputError: an optimizer that is not one, or a value of the wrong type.
         """
         with validation_as_error("training()"):
             self._procedure = TrainingFacts(
@@ -337,9 +400,21 @@ class Release:
         ``min_group_size`` rows are withheld.
 
         Example:
-            >>> rel.evaluate(X_test, y_test, dataset="penguins-test")
-            >>> rel.evaluate(images, labels, dataset="digits-test", predict=lambda x: net(x / 255))
-            >>> rel.evaluate(X_test, y_test, dataset="test", sensitive_features=X_test[["sex"]])
+            >>> rel = Release("my-penguins").model(model)
+            >>> rel = rel.evaluate(X_test, y_test, dataset="penguins-test")
+            >>> y_new, groups = example.y_later, X_new[["sex"]]
+            >>> rel = rel.evaluate(X_new, y_new, dataset="2009", sensitive_features=groups)
+            >>> import torch
+            >>> net = torch.nn.Linear(64, 10)
+            >>> images, labels = torch.randint(0, 256, (20, 64)).float(), np.arange(20) % 10
+            >>> rel = Release("my-digits").model(net, task="classification", config={})
+            >>> rel = rel.evaluate(images, labels, dataset="digits-test",
+            ...                    predict=lambda x: net(x / 255))
+
+        Raises:
+            InvalidInputError: a dataset name already used, data that does not fit the model,
+                or sensitive features of other rows.
+            ModelshareError: no model attached yet.
         """
         adapter = self._attached()
         taken = next(
@@ -349,7 +424,7 @@ class Release:
             reason = (
                 "was already evaluated" if taken == dataset else f"shares its files with {taken!r}"
             )
-            raise ModelshareError(f"dataset {dataset!r} {reason}; use another name")
+            raise InvalidInputError(f"dataset {dataset!r} {reason}; use another name")
         measured = self._given(X, y, dataset, None, file)
         frame = adapter.features(measured.X)
         predictor = adapter.predictor(predict)
@@ -368,7 +443,10 @@ class Release:
         called): percentile intervals over ``resamples`` resamples of each dataset's rows.
 
         Example:
-            >>> rel.bootstrap(resamples=2000, confidence=0.9, seed=7)
+            >>> rel = Release("my-penguins").bootstrap(resamples=2000, confidence=0.9, seed=7)
+
+        Raises:
+            InvalidInputError: a value out of range.
         """
         with validation_as_error("bootstrap()"):
             self._bootstrap = Bootstrap(resamples=resamples, confidence=confidence, seed=seed)
@@ -381,11 +459,16 @@ class Release:
         ``tpr`` of its rows.
 
         Example:
-            >>> rel.evaluate(X_val, y_val, dataset="penguins-validation", split="validation")
-            >>> rel.ood_calibration(dataset="penguins-validation", tpr=0.99)
+            >>> X_val, y_val = X_test[:30], y_test[:30]
+            >>> rel = Release("my-penguins").model(model)
+            >>> rel = rel.evaluate(X_val, y_val, dataset="penguins-validation", split="validation")
+            >>> rel = rel.ood_calibration(dataset="penguins-validation", tpr=0.99)
+
+        Raises:
+            InvalidInputError: ``tpr`` is not between 0 and 1.
         """
         if not 0 < tpr < 1:
-            raise ModelshareError(f"ood_calibration(): tpr must lie between 0 and 1, not {tpr}")
+            raise InvalidInputError(f"ood_calibration(): tpr must lie between 0 and 1, not {tpr}")
         self._ood = OODChoice(dataset, tpr)
         return self
 
@@ -393,14 +476,21 @@ class Release:
         """Declare a checklist item not applicable, with the reason shown in the card.
 
         Example:
-            >>> rel.waive("ethics.fairness", "no human data: measurements of penguins")
+            >>> rel = Release("my-penguins")
+            >>> rel.waive("ethics.fairness", "no human data: measurements of penguins").waivers
+            {'ethics.fairness': 'no human data: measurements of penguins'}
+
+        Raises:
+            InvalidInputError: no reason given.
         """
         if not reason or not reason.strip():
-            raise ModelshareError(f"waive({item!r}): give the reason the item does not apply")
+            raise InvalidInputError(f"waive({item!r}): give the reason the item does not apply")
         self.waivers[item] = reason.strip()
         return self
 
-    def save(self, path: str | Path, *, overwrite: bool = False) -> Bundle:
+    def save(
+        self, path: str | Path, *, overwrite: bool = False, example_rows: Any = "auto"
+    ) -> Bundle:
         """Write the release folder atomically and return it opened; nothing is printed.
 
         The folder is built in a hidden sibling, the example is run in a fresh process, and
@@ -413,16 +503,31 @@ class Release:
         :func:`modelshare.progress.reporting_progress`.
 
         Example:
-            >>> bundle = rel.save("releases/penguin-species")
+            >>> rel = Release("my-penguins", license="mit", authors=["A. Author"]).model(model)
+            >>> rel = rel.training_data(X_train, y_train, name="Palmer penguins")
+            >>> rel = rel.evaluate(X_test, y_test, dataset="penguins-test")
+            >>> bundle = rel.save("releases/my-penguins")
             >>> bundle.record.model.estimator
             'LogisticRegression'
+            >>> from modelshare.audit.check import check_path
+            >>> from modelshare.audit.report import summary_line
             >>> summary_line(check_path(bundle.path))
-            'required 18/18 met, recommended 8/8 met (2 partial), risks raised: 0 (0 blocking)'
+            'required 9/18 met, recommended 5/8 met (2 partial), risks raised: 6 (0 blocking)'
+
+        ``example_rows`` says what the release's example predicts on (the card says which):
+        ``"synthetic"`` rows drawn from the training-data profile, ``"evaluation"``, the first
+        rows of the first evaluation dataset (real rows, published), ``"none"``, or a table of
+        rows of the authors' choosing. By default (``"auto"``) synthetic rows where the data
+        involves people or was marked ``private``, else the evaluation rows.
 
         Raises:
-            UsageError: the target may not be written or replaced.
+            InvalidInputError: the target may not be written or replaced, an evaluation
+                dataset chosen for OOD calibration was not evaluated, or ``example_rows`` is
+                no choice (or ``"synthetic"`` when no synthetic row can be drawn).
+            UnsafeContentError: the model's weights were written in a format that runs code.
             ModelshareError: no model or no training data, or the example failed.
         """
+        check_example_choice(example_rows)
         target = Path(path)
         given = [self._training, *(evaluation.data for evaluation in self._evaluations)]
         inputs = [data.file for data in given if data is not None and data.file is not None]
@@ -432,7 +537,7 @@ class Release:
         if self._training is None:
             raise ModelshareError("no training data: call training_data(X, y, name=...) first")
         with atomic_directory(target, overwrite=overwrite, inputs=inputs) as staging:
-            record = self._write(staging)
+            record = self._write(staging, example_rows)
         return Bundle(target, record)
 
     def _given(
@@ -454,7 +559,7 @@ class Release:
         """The model's task: classification or regression."""
         return self._attached().task
 
-    def _write(self, staging: Path) -> ReleaseRecord:
+    def _write(self, staging: Path, example_choice: Any) -> ReleaseRecord:
         """Write every file of the release into ``staging``; return the record."""
         adapter = self._attached()
         assert self._training is not None
@@ -470,14 +575,14 @@ class Release:
             self._ood,
         )
         evaluations = [self._evaluation_result(e, staging) for e in self._evaluations]
-        record = self._record(
-            model_facts,
-            training_facts,
-            evaluations,
-            self._leakage(training_frame, training_facts, evaluations),
+        rows, example_facts = self._example_rows(
+            example_choice, training_frame, staging, model_facts.framework
+        )
+        leakage, not_run = self._leakage(training_frame, training_facts, evaluations)
+        record = self._record(model_facts, training_facts, evaluations, leakage).model_copy(
+            update={"example_rows": example_facts, "leakage_not_run": not_run}
         )
         (staging / EXAMPLES_FOLDER).mkdir()
-        rows = example_rows(self._evaluations[0].frame if self._evaluations else training_frame)
         example = adapter.example(self.name, rows, record.model, staging)
         (staging / EXAMPLE_PATH).write_text(example, encoding="utf-8")
         (staging / REQUIREMENTS_FILE).write_text(
@@ -489,6 +594,38 @@ class Release:
         run_example(staging, *adapter.import_roots())
         write_manifest(staging)
         return record
+
+    def _example_rows(
+        self, choice: Any, training_frame: pd.DataFrame, staging: Path, framework: str
+    ) -> tuple[pd.DataFrame | None, ExampleRows]:
+        """The rows the example predicts on, as the author chose (see :meth:`save`)."""
+        adapter = self._attached()
+        assert self._training is not None
+        if not isinstance(choice, str):
+            choice = adapter.features(choice)
+        first = self._evaluations[0] if self._evaluations else None
+        real: tuple[Literal["evaluation", "training"], str, pd.DataFrame] = (
+            ("evaluation", first.data.name, first.frame)
+            if first is not None
+            else ("training", self._training.name, training_frame)
+        )
+
+        def synthetic() -> pd.DataFrame:
+            if framework == "transformers":
+                return pd.DataFrame({training_frame.columns[0]: list(MADE_UP_TEXTS)})
+            profile = DataProfile.from_json((staging / PROFILE_FILE).read_text(encoding="utf-8"))
+            return synthetic_rows(profile, training_frame.dtypes.to_dict(), EXAMPLE_ROWS)
+
+        return choose_example_rows(
+            choice,
+            real=real,
+            synthetic=synthetic,
+            people=[
+                str(name) for name in training_frame.columns if people_in_features([str(name)])
+            ],
+            private=self._private,
+            made_up=framework == "transformers",
+        )
 
     def _evaluation_result(self, evaluation: _Evaluation, staging: Path) -> EvaluationResult:
         """The record of one evaluation: metrics with their intervals, per-group results, and
@@ -509,11 +646,13 @@ class Release:
         training_frame: pd.DataFrame,
         training_facts: DatasetFacts,
         evaluations: list[EvaluationResult],
-    ) -> list[LeakageFinding]:
-        """The leakage checks of the training data against every evaluation dataset."""
+    ) -> tuple[list[LeakageFinding], dict[str, str]]:
+        """The leakage checks of the training data against every evaluation dataset: what
+        they found, and those that could not run, with the reason."""
         assert self._training is not None
-        return find_leakage(
-            self._training.rows(training_frame, training_facts.checksum, "train"),
+        training = self._training.rows(training_frame, training_facts.checksum, "train")
+        findings = find_leakage(
+            training,
             [
                 given.data.rows(given.frame, result.dataset.checksum, given.split)
                 for given, result in zip(self._evaluations, evaluations, strict=True)
@@ -521,6 +660,7 @@ class Release:
             self._task,
             self._split.time_column if self._split else None,
         )
+        return findings, checks_not_run(training)
 
     def _training_facts(self) -> TrainingFacts | None:
         """The procedure given with ``training()``, with the dropout read from the model."""
@@ -549,7 +689,7 @@ class Release:
                 created_at=datetime.now(timezone.utc),
                 name=self.name,
                 version=self.version,
-                license=self.license,
+                license=hub_license(self.license),
                 authors=self.authors,
                 contact=self.contact,
                 description=self.description,
@@ -566,6 +706,29 @@ class Release:
             )
 
 
+def hub_license(license: str | None) -> str | None:
+    """The Hub's id for a model license as people write it (``MIT License`` -> ``mit``).
+
+    Example:
+        >>> hub_license("Apache License, Version 2.0")
+        'apache-2.0'
+
+    Raises:
+        InvalidInputError: the Hub knows no such license; the message names the closest ids.
+    """
+    if license is None:
+        return None
+    found = hub_license_id(license)
+    if found is not None:
+        return found
+    closest = closest_hub_licenses(license)
+    hint = f"did you mean {' or '.join(map(repr, closest))}? Otherwise, " if closest else ""
+    raise InvalidInputError(
+        f"license {license!r} is not one the Hugging Face Hub knows: {hint}use an id from "
+        f"{LICENSES_URL}, or 'other' and say which in the card"
+    )
+
+
 def _check_labels(classes: Any, y: pd.Series, dataset: str) -> None:
     """Refuse a dataset none of whose labels is a class of the model (class names differ)."""
     if classes is None:
@@ -573,7 +736,7 @@ def _check_labels(classes: Any, y: pd.Series, dataset: str) -> None:
     known = {str(label) for label in classes}
     if not known & {str(label) for label in y.dropna().unique()}:
         shown = ", ".join(sorted(known)[:5])
-        raise ModelshareError(
+        raise InvalidInputError(
             f"no label of dataset {dataset!r} is one of the model's classes ({shown}); pass "
             "classes= to Release.model(...) with the label of each output, in order"
         )
@@ -583,7 +746,7 @@ def _refuse_pickled_weights(path: Path) -> None:
     """Refuse weights that were written as a pickle (a class may override how it saves)."""
     scan = scan_file(path)
     if scan.contains_pickle or not scan.content_safe:
-        raise ModelshareError(
+        raise UnsafeContentError(
             f"the model was saved as {path.name} in {scan.format} format, which can run code "
             f"when loaded; {CONVERT_HINT}"
         )

@@ -13,6 +13,8 @@ For each checklist item, the first of these that speaks decides:
 Nothing found: missing, naming the placeholder section when there is one.
 
 Example:
+    >>> from modelshare.audit.card import parse_card
+    >>> from modelshare.audit.hub_metadata import parse_front_matter
     >>> card = parse_card(Path("README.md").read_text())
     >>> front = parse_front_matter(card.text)
     >>> assess_card(card, front, None, detect_card_people(card))["contact"].status
@@ -36,9 +38,14 @@ from modelshare.audit.checklist import (
     ChecklistItem,
     Topic,
 )
-from modelshare.audit.hub_metadata import FrontMatter, hub_licenses
+from modelshare.audit.hub_metadata import FrontMatter, hub_license_id, hub_licenses
 from modelshare.audit.licenses import LICENSE_IN_TEXT, normalize_license
-from modelshare.audit.people import PeopleEvidence, consent_statement, people_in_text
+from modelshare.audit.people import (
+    PeopleEvidence,
+    consent_statement,
+    people_in_features,
+    people_in_text,
+)
 from modelshare.audit.pii import PiiFinding
 from modelshare.audit.risks import RiskInputs
 
@@ -67,7 +74,11 @@ def assess_card(
     """The status of every checklist item in a card (and the files beside it).
 
     Example:
-        >>> assess_card(card, front, None, people)["license"]
+        >>> from modelshare.audit.card import parse_card
+        >>> from modelshare.audit.hub_metadata import parse_front_matter
+        >>> card = parse_card("---\\nlicense: mit\\n---\\n# Demo\\n")
+        >>> front = parse_front_matter(card.text)
+        >>> assess_card(card, front, None, detect_card_people(card))["license"]
         Assessment(status='present', evidence='metadata license: mit (line 2)', line=2)
     """
     return {item.id: _assess_item(item, card, front, folder, people) for item in ITEMS}
@@ -88,21 +99,27 @@ def _assess_item(
         (metadata(front) if metadata else None)
         or _file_evidence(item, folder)
         or _section_evidence(item, card)
-        or _keyword_evidence(item, card)
+        or _unless_marked_missing(item, card, _keyword_evidence(item, card))
         or _missing_evidence(item, card)
     )
 
 
 def _license_metadata(front: FrontMatter) -> Assessment | None:
     value = front.metadata.get("license")
-    if isinstance(value, list):
-        value = ", ".join(map(str, value))
+    ids = [str(item) for item in value] if isinstance(value, list) else [str(value)]
     if not value:
         return None
-    if value == "other" and front.metadata.get("license_name"):
-        value = f"other ({front.metadata['license_name']})"
     line = front.key_lines.get("license")
-    return Assessment("present", f"metadata license: {value} (line {line})", line)
+    shown = ", ".join(ids)
+    if ids == ["other"] and front.metadata.get("license_name"):
+        shown = f"other ({front.metadata['license_name']})"
+    unknown = [item for item in ids if item not in hub_licenses()]
+    if unknown:
+        known = hub_license_id(unknown[0])
+        fix = f": use '{known}'" if known else ""
+        evidence = f"metadata license: {shown} (line {line}), not a Hub license id{fix}"
+        return Assessment("partial", evidence, line)
+    return Assessment("present", f"metadata license: {shown} (line {line})", line)
 
 
 def eval_results(metadata: Mapping[str, Any]) -> list[tuple[str, int]]:
@@ -197,6 +214,20 @@ def _section_evidence(item: ChecklistItem, card: ParsedCard) -> Assessment | Non
     )
 
 
+def _unless_marked_missing(
+    item: ChecklistItem, card: ParsedCard, found: Assessment | None
+) -> Assessment | None:
+    """``found`` (words that sound like the item), unless the card itself says the item's fact
+    is missing: a ``> **Missing: FIELD**`` line outweighs such words elsewhere (``Measured``
+    in a statistics section is no account of how the data was collected)."""
+    lines = [line for line, fact in card.missing_facts if fact == item.fact]
+    if found is None or item.fact is None or not lines:
+        return found
+    return Assessment(
+        "missing", f"the card says {item.fact} is missing (line {lines[0]})", lines[0]
+    )
+
+
 def _keyword_evidence(item: ChecklistItem, card: ParsedCard) -> Assessment | None:
     """One of the item's words in a section of its scope (present); for an item without a
     scope, anywhere in the card (partial)."""
@@ -244,18 +275,67 @@ def detect_card_people(card: ParsedCard) -> PeopleEvidence:
     """Whether the card's words suggest the model involves people, with the lines that say so.
 
     Example:
+        >>> from modelshare.audit.card import parse_card
         >>> detect_card_people(parse_card("# Uses\\n\\nTriage of patients.\\n")).evidence
         ("line 3: 'patients'",)
     """
     words = people_in_text(card.content_text)
-    evidence = tuple(f"line {card.line_of(offset)}: {word!r}" for offset, word in words[:5])
-    return PeopleEvidence(bool(words), evidence)
+    evidence = people_in_features(card_feature_names(card.text))
+    evidence += [f"line {card.line_of(offset)}: {word!r}" for offset, word in words]
+    return PeopleEvidence(bool(evidence), tuple(evidence[:5]))
+
+
+FEATURE_TABLE_ROW = re.compile(r"^\| *(?:`([^`|\n]+)`|([^|\n]+?)) *\|", re.M)
+
+
+def card_feature_names(text: str) -> list[str]:
+    """The first column of the card's tables headed ``Feature``: the names of the features
+    it lists, which the record audit reads from the record.
+
+    Example:
+        >>> card_feature_names("| Feature | Kind |\\n|---|---|\\n| sex | categorical |\\n")
+        ['sex']
+    """
+    names: list[str] = []
+    for block in re.split(r"\n(?!\|)", text):
+        rows = [m.group(1) or m.group(2) for m in FEATURE_TABLE_ROW.finditer(block)]
+        if rows and rows[0].strip().lower() == "feature":
+            names += [row.strip() for row in rows[1:] if not set(row.strip()) <= set("-: ")]
+    return list(dict.fromkeys(names))
+
+
+WAIVERS_HEADING = "checklist waivers"
+"""The normalised heading of the section where a modelshare card lists its waivers."""
+_CELL_DIVIDER = re.compile(r"(?<!\\)\|")
+
+
+def card_waivers(card: ParsedCard) -> dict[str, str]:
+    """The waivers a card declares in its *Checklist waivers* table (as modelshare renders
+    the record's ``waive``): checklist item or risk id -> why it does not apply.
+
+    Example:
+        >>> from modelshare.audit.card import parse_card
+        >>> text = "# M\\n## Checklist waivers\\n| Checklist item | Why |\\n|---|---|\\n"
+        >>> card_waivers(parse_card(text + "| ethics.fairness | penguins, not people |\\n"))
+        {'ethics.fairness': 'penguins, not people'}
+    """
+    waivers: dict[str, str] = {}
+    for section in card.sections:
+        if section.key != WAIVERS_HEADING:
+            continue
+        for _, line in section.content:
+            cells = [cell.strip() for cell in _CELL_DIVIDER.split(line.strip().strip("|"))]
+            if len(cells) == 2 and cells[1] and not set(cells[0]) <= set("-: "):
+                waivers[cells[0].strip("`")] = cells[1].replace("\\|", "|")
+    waivers.pop("Checklist item", None)
+    return waivers
 
 
 def card_model_license(card: ParsedCard, front: FrontMatter) -> str | None:
     """The model license: ``license`` in the metadata, else what a License section names.
 
     Example:
+        >>> from modelshare.audit.card import parse_card
         >>> card_model_license(parse_card("# M\\n## License\\n* Apache-2.0\\n"), FrontMatter({}))
         'apache-2.0'
         >>> card_model_license(parse_card("# M\\n## License\\nCC BY 4.0\\n"), FrontMatter({}))
@@ -314,6 +394,12 @@ def card_risk_inputs(
     """What the risk checks need, read from a card (and the files beside it).
 
     Example:
+        >>> from modelshare.audit.card import parse_card
+        >>> from modelshare.audit.hub_metadata import parse_front_matter
+        >>> card = parse_card("---\\nlicense: mit\\n---\\n# Demo\\n")
+        >>> front = parse_front_matter(card.text)
+        >>> people = detect_card_people(card)
+        >>> statuses = {k: a.status for k, a in assess_card(card, front, None, people).items()}
         >>> card_risk_inputs(card, front, None, statuses, people, []).model_license
         'mit'
     """
@@ -337,6 +423,8 @@ def published_contact_removed(card: ParsedCard, pii: list[PiiFinding]) -> list[P
     """Drop e-mail addresses and phone numbers the card's contact or author sections publish.
 
     Example:
+        >>> from modelshare.audit.card import parse_card
+        >>> from modelshare.audit.pii import find_personal_data
         >>> card = parse_card("# M\\n## Contact\\nann@uni-research.org\\n")
         >>> published_contact_removed(card, find_personal_data(card.text, card.file))
         []

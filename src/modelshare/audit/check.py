@@ -3,7 +3,8 @@
 A folder holding ``modelshare.json`` is a release: its items are read from the record (exact).
 Any other folder must hold a README.md, which is read as a card, with the files beside it as
 extra evidence; a file is read as a card on its own. Unusable input raises
-:class:`~modelshare.errors.UsageError` (exit code 2).
+:class:`~modelshare.errors.InvalidInputError`, a folder that is neither
+:class:`~modelshare.errors.NotAReleaseError`.
 
 Example:
     >>> report = check_path(Path("releases/penguin-species"))
@@ -21,6 +22,7 @@ from modelshare.audit.card import parse_card
 from modelshare.audit.card_evidence import (
     assess_card,
     card_risk_inputs,
+    card_waivers,
     detect_card_people,
     published_contact_removed,
 )
@@ -40,9 +42,10 @@ from modelshare.audit.record_evidence import (
 )
 from modelshare.audit.report import CheckReport, ItemResult, People, Problem
 from modelshare.audit.risks import RISK_IDS, assess_risks
-from modelshare.errors import UsageError
+from modelshare.bundle import open_release
+from modelshare.errors import InvalidInputError
 from modelshare.layout import CARD_FILE, RECORD_FILE
-from modelshare.record import ReleaseRecord, read_record
+from modelshare.record import ReleaseRecord
 
 
 def check_path(path: str | Path, strict: bool = False) -> CheckReport:
@@ -52,55 +55,44 @@ def check_path(path: str | Path, strict: bool = False) -> CheckReport:
 
     Example:
         >>> check_path("README.md", strict=True).exit_code
-        1
+        0
+
+    Raises:
+        NotAReleaseError: a folder that holds neither modelshare.json nor README.md.
+        InvalidInputError: no such path, an invalid record, or a card that is not UTF-8 text.
     """
     target = Path(path)
     if target.is_dir():
         card_file = target / CARD_FILE
-        if not card_file.is_file():
-            raise UsageError(
-                f"{target} holds no {CARD_FILE}: give a release folder, a README.md "
-                "or a model card file"
-            )
-        if (target / RECORD_FILE).is_file():
-            return audit_record(load_record(target / RECORD_FILE), target, strict)
-        return audit_card(read_card_text(card_file), CARD_FILE, target, strict)
+        if card_file.is_file() and not (target / RECORD_FILE).is_file():
+            return audit_card(read_card_text(card_file), CARD_FILE, target, strict)
+        return audit_record(open_release(target).record, target, strict)
     if not target.exists():
-        raise UsageError(f"{target}: no such file or folder")
+        raise InvalidInputError(f"{target}: no such file or folder")
     return audit_card(read_card_text(target), str(target), None, strict)
 
 
 def read_card_text(path: Path) -> str:
-    """The text of a card file; binary or non-UTF-8 files are a usage error.
+    """The text of a card file; binary or non-UTF-8 files are invalid input.
 
     Example:
-        >>> read_card_text(Path("model.skops"))
+        >>> read_card_text(Path("releases/penguin-species/model.skops"))
         Traceback (most recent call last):
         ...
-        modelshare.errors.UsageError: model.skops is a binary file, not a model card
+        modelshare.errors.InvalidInputError: releases/.../model.skops is a binary file, not a ...
     """
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror}") from error
+        raise InvalidInputError(f"cannot read {path}: {error.strerror}") from error
     if b"\0" in data[:SNIFF_BYTES]:
-        raise UsageError(f"{path} is a binary file, not a model card")
+        raise InvalidInputError(f"{path} is a binary file, not a model card")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise UsageError(
+        raise InvalidInputError(
             f"{path} is not UTF-8 text (byte {error.start}): save the card as UTF-8"
         ) from error
-
-
-def load_record(path: Path) -> ReleaseRecord:
-    """The release record in ``path``; an invalid record is a usage error.
-
-    Example:
-        >>> load_record(Path("releases/penguin-species/modelshare.json")).name
-        'penguin-species'
-    """
-    return read_record(path, UsageError)
 
 
 def audit_record(record: ReleaseRecord, folder: Path, strict: bool = False) -> CheckReport:
@@ -145,7 +137,8 @@ def audit_card(
     card = parse_card(text, file)
     front = parse_front_matter(card.text)
     people = detect_card_people(card)
-    items = item_results(assess_card(card, front, folder, people), {}, record_fix=False)
+    waivers = card_waivers(card)
+    items = item_results(assess_card(card, front, folder, people), waivers, record_fix=False)
     found = scan_files(folder) if folder else find_personal_data(card.text, file)
     pii = published_contact_removed(card, found)
     inputs = card_risk_inputs(card, front, folder, _statuses(items), people, pii)
@@ -154,8 +147,8 @@ def audit_card(
         kind="card",
         strict=strict,
         items=items,
-        risks=assess_risks(inputs, {}),
-        problems=metadata_problems(front),
+        risks=assess_risks(inputs, waivers),
+        problems=metadata_problems(front) + waiver_problems(waivers),
         people=_people(people),
     )
 
@@ -168,6 +161,8 @@ def item_results(
     ``record_fix`` picks the fix for a modelshare release instead of the one for any card.
 
     Example:
+        >>> people = detect_record_people(record)
+        >>> assessments = assess_record(record, Path("releases/penguin-species"), people)
         >>> item_results(assessments, {"citation": "internal model"}, True)[-1].status
         'waived'
     """

@@ -199,6 +199,8 @@ class ChecklistItem:
 
     ``fix`` says how to fix it in any card; ``record_fix`` in a modelshare release.
     ``intro``: the card's introduction (the text under its title) is part of the scope.
+    ``fact``: the field a modelshare card names in its ``> **Missing: FIELD**`` line when
+    nobody gave what the item asks for.
     """
 
     id: str
@@ -212,6 +214,7 @@ class ChecklistItem:
     files: tuple[str, ...] = ()
     people_only: bool = False
     intro: bool = False
+    fact: str | None = None
 
     @cached_property
     def keyword_pattern(self) -> re.Pattern[str] | None:
@@ -269,6 +272,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         required=True,
         fix="Say in the training data section how, when and by whom the data was collected.",
         record_fix=_give_fix("training_data.collection"),
+        fact="training_data.collection",
         headings=Topic(
             ("data collection", "collection process", "data source", "provenance", "=source")
         ),
@@ -284,6 +288,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         fix="Name who owns the training data and its license or terms of use "
         "(an SPDX id such as CC-BY-4.0).",
         record_fix=_give_fix("training_data.license") + " Give `owner=` too.",
+        fact="training_data.license",
         headings=Topic(
             (
                 "data license",
@@ -380,6 +385,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         fix="Say how the data was split into training and evaluation sets "
         "(method, proportions, stratification, seed).",
         record_fix="Record the split with `Release.split(...)` or `split:` in modelshare.yaml.",
+        fact="split",
         headings=Topic(
             (
                 "data split",
@@ -576,6 +582,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         fix="Add an 'Ethical considerations' section: who is affected, possible harms and "
         "misuse, sensitive data.",
         record_fix=_give_fix("describe.ethical_considerations"),
+        fact="describe.ethical_considerations",
         headings=ETHICS,
         keywords=r"\b(?:ethic(?:s|al)|harms?|harmful|societal|dual[- ]use|accountability)\b",
     ),
@@ -614,6 +621,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         fix="Add a 'Contact' section: where to send questions and reports "
         "(an e-mail address or an issue tracker).",
         record_fix=_give_fix("contact"),
+        fact="contact",
         headings=Topic(
             (
                 "contact",
@@ -633,6 +641,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         required=False,
         fix="Thank the people, funders and data providers behind the model.",
         record_fix=_give_fix("describe.acknowledgments"),
+        fact="describe.acknowledgments",
         headings=Topic(
             (
                 "acknowledgment",
@@ -674,6 +683,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         fix="Set `license:` in the card's YAML metadata to a Hub license id "
         "(e.g. mit, apache-2.0).",
         record_fix=_give_fix("license"),
+        fact="license",
         headings=Topic(
             (
                 "=license",
@@ -692,6 +702,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         required=True,
         fix="Add an 'Intended uses' section: what the model is for and who should use it.",
         record_fix=_give_fix("describe.intended_use"),
+        fact="describe.intended_use",
         headings=Topic(
             (
                 "intended use",
@@ -716,6 +727,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         fix="Add an 'Out-of-scope uses' section: uses the model must not be put to and where "
         "it will not work.",
         record_fix=_give_fix("describe.out_of_scope"),
+        fact="describe.out_of_scope",
         headings=Topic(
             (
                 "out of scope",
@@ -738,6 +750,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         fix="Add a 'Limitations' section: known failure modes, data the model was not "
         "trained on, biases.",
         record_fix=_give_fix("describe.limitations"),
+        fact="describe.limitations",
         headings=Topic(
             ("limitation", "caveats", "known issues", "failure modes", "weaknesses", "=risks")
         ),
@@ -751,6 +764,7 @@ ITEMS: tuple[ChecklistItem, ...] = (
         required=False,
         fix="Say how to cite the model (a BibTeX entry or a reference).",
         record_fix=_give_fix("describe.citation"),
+        fact="describe.citation",
         headings=Topic(("citation", "=cite", "how to cite", "bibtex", "reference", "citing")),
         keywords=r"@\w+\s*\{|\bbibtex\b|\bdoi\.org\b|\bdoi:\s*10\.|\barxiv\b",
     ),

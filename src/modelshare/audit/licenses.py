@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from modelshare.audit.hub_metadata import hub_licenses
+from modelshare.audit.hub_metadata import hub_license_id, hub_licenses
 from modelshare.audit.report import Level
 
 LICENSE_IN_TEXT = re.compile(
@@ -49,10 +49,11 @@ def normalize_license(text: str) -> str:
         >>> normalize_license("CC BY-NC 4.0"), normalize_license("Public domain")
         ('cc-by-nc-4.0', 'cc0-1.0')
     """
+    known = hub_license_id(text)
+    if known is not None:
+        return known
     name = "-".join(re.split(r"[\s_]+", text.strip().lower()))
-    if name in {"public-domain", "cc0"}:
-        return "cc0-1.0"
-    return name.removesuffix("-license")
+    return "cc0-1.0" if name == "public-domain" else name.removesuffix("-license")
 
 
 def terms(license_id: str) -> set[str]:

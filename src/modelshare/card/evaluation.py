@@ -11,6 +11,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from modelshare.card.markdown import table
 from modelshare.layout import figure_title, file_part
 from modelshare.record import (
@@ -45,9 +47,10 @@ MEASURE_LABELS: dict[str, str] = {
 }
 
 LEAKAGE_CHECKS = (
-    "no evaluation dataset is the training data or shares a row with it, and no single "
-    "feature predicts the target on its own on held-out training rows"
+    "no held-out evaluation dataset is the training data or shares more rows with it than "
+    "duplicates within the training data explain"
 )
+PROXY_CHECK = "no single feature predicts the target on its own on held-out training rows"
 
 
 def metric_cell(metric: Metric) -> str:
@@ -87,7 +90,7 @@ def interval_note(bootstrap: Bootstrap | None, evaluations: list[EvaluationResul
 
     Example:
         >>> interval_note(Bootstrap(), record.evaluation)
-        'In brackets: the 95% confidence interval from 1000 bootstrap resamples ...'
+        "In brackets: the 95% confidence interval from 1000 bootstrap resamples of each ..."
     """
     if bootstrap is None:
         return "The metrics were recorded without confidence intervals."
@@ -110,6 +113,7 @@ def figures(evaluation: EvaluationResult, per_group: bool) -> list[str]:
     """The Markdown images of one evaluation: its per-group charts or its other figures.
 
     Example:
+        >>> evaluation = record.evaluation[0]
         >>> figures(evaluation, per_group=False)
         ['![Confusion matrix: penguins-test](images/confusion_matrix_penguins-test.png)']
     """
@@ -126,8 +130,22 @@ def groups_section(evaluation: EvaluationResult, positive: str | None) -> list[s
     the groups withheld and the chart. ``positive`` is a binary model's positive class.
 
     Example:
-        >>> groups_section(evaluation, positive=None)[0]
-        '#### Per group: `sex`'
+        >>> from modelshare.evaluate.fairness import group_report
+        >>> report = group_report(scores.predictions, X_test[["sex"]], min_group_size=10)
+        >>> evaluation = record.evaluation[0].model_copy(update=report.record_fields())
+        >>> print("\\n\\n".join(groups_section(evaluation, positive=None)))
+        #### Per group: `sex`
+        <BLANKLINE>
+        | Group | Rows | Accuracy | Macro recall | Macro precision |
+        |---|---|---|---|---|
+        | `female` | 18 | 1 | 1 | 1 |
+        | `male` | 23 | 1 | 1 | 1 |
+        <BLANKLINE>
+        No gap between the groups of `sex` is beyond its threshold: accuracy difference 0
+        (threshold 0.1).
+        <BLANKLINE>
+        1 group of `sex` with fewer than 10 rows is not shown nor compared, to protect the
+        people in them.
     """
     parts: list[str] = []
     charts = figures(evaluation, per_group=True)
@@ -181,8 +199,18 @@ def gap_sentence(summary: FairnessSummary, rows: list[GroupMetric], positive: st
     """A plain sentence for a between-group measure beyond its threshold; "" otherwise.
 
     Example:
-        >>> gap_sentence(summary, rows, positive="True")
-        '**Selection rates differ between groups of `sex`:** the share predicted `True` ...'
+        >>> from modelshare.record import FairnessSummary, GroupMetric
+        >>> rate = {"feature": "sex", "metric": "selection_rate"}
+        >>> rows = [
+        ...     GroupMetric(group="male", n=40, value=0.46, **rate),
+        ...     GroupMetric(group="female", n=38, value=0.66, **rate),
+        ... ]
+        >>> summary = FairnessSummary(feature="sex", measure="demographic_parity_difference",
+        ...                           value=0.2, threshold=0.1, beyond=True)
+        >>> print(gap_sentence(summary, rows, positive="True"))
+        **Selection rates differ between groups of `sex`:** the share predicted `True` goes from
+        0.46 (`male`) to 0.66 (`female`), a demographic parity difference of 0.2, beyond the
+        threshold of 0.1.
     """
     if not summary.beyond:
         return ""
@@ -238,19 +266,38 @@ def _withheld(feature: str, count: int, min_group_size: int | None) -> str:
     )
 
 
-def leakage_section(findings: list[LeakageFinding] | None) -> list[str]:
+def leakage_section(
+    findings: list[LeakageFinding] | None,
+    declared_train: list[str] | None = None,
+    not_run: Mapping[str, str] | None = None,
+) -> list[str]:
     """The leakage checks run at save time: what they found, or that they found nothing.
+    ``declared_train`` names the evaluation datasets declared ``split="train"``, which the
+    row checks leave out; ``not_run`` the checks that could not run, with the reason
+    (``proxy``: the single-feature check).
 
     Example:
         >>> leakage_section([])
-        ['### Leakage checks', 'No sign of leakage: no evaluation dataset is the training ...']
+        ['### Leakage checks', 'No sign of leakage: no held-out evaluation dataset is the ...']
     """
     if findings is None:
         return []
+    notes = []
+    if declared_train:
+        names = ", ".join(f"*{name}*" for name in declared_train)
+        notes.append(
+            f"Not checked for shared rows: {names}, declared as training data "
+            '(`split="train"`): scores on training rows say nothing about new data.'
+        )
+    proxy_not_run = (not_run or {}).get("proxy")
+    if proxy_not_run is not None:
+        notes.append(f"The single-feature check was not run: {proxy_not_run}.")
     if not findings:
-        return ["### Leakage checks", f"No sign of leakage: {LEAKAGE_CHECKS}."]
+        found = LEAKAGE_CHECKS if proxy_not_run else f"{LEAKAGE_CHECKS}, and {PROXY_CHECK}"
+        return ["### Leakage checks", f"No sign of leakage: {found}.", *notes]
     return [
         "### Leakage checks",
         "**The evaluation may overstate how the model does on new data:**",
         "\n".join(f"- {finding.evidence}" for finding in findings),
+        *notes,
     ]

@@ -31,11 +31,17 @@ def how_to_give(field: str) -> str:
     return f"Add `{key}:` to modelshare.yaml or pass `Release(..., {key}=...)`"
 
 
-def placeholder(field: str) -> str:
-    """The placeholder line for a missing human fact, naming the field and the command."""
+def placeholder(field: str, question: str | None = None, how: str | None = None) -> str:
+    """The placeholder line for a missing human fact, naming the field and how to give it
+    (``question`` and ``how`` for a fact given by a call rather than a text field).
+
+    Example:
+        >>> placeholder("split", "how the data was split", "Pass `Release.split(...)`")[:40]
+        '> **Missing: split** — how the data was '
+    """
     return (
-        f"{MARKER}{field}** — {fact_question(field)}. {how_to_give(field)}; "
-        "`modelshare check` lists every missing fact."
+        f"{MARKER}{field}** — {question or fact_question(field)}. "
+        f"{how or how_to_give(field)}; `modelshare check` lists every missing fact."
     )
 
 

@@ -6,7 +6,8 @@ order. Every measured fact comes from the record; every missing human fact becom
 placeholder line.
 
 Example:
-    >>> text = render_card(record, example_code=Path("examples/predict.py").read_text())
+    >>> code = Path("releases/penguin-species/examples/predict.py").read_text()
+    >>> text = render_card(record, example_code=code)
     >>> ModelCard(text).data.license
     'mit'
 """
@@ -26,9 +27,16 @@ from modelshare.card.evaluation import (
 )
 from modelshare.card.markdown import human_size, table
 from modelshare.card.network import architecture_section, configuration_section, training_section
-from modelshare.card.placeholders import fact_or_placeholder
+from modelshare.card.placeholders import fact_or_placeholder, placeholder
 from modelshare.layout import slug
-from modelshare.record import DatasetFacts, EvaluationResult, ModelFacts, ReleaseRecord
+from modelshare.record import (
+    DatasetFacts,
+    EvaluationResult,
+    ExampleRows,
+    ModelFacts,
+    PreprocessingStep,
+    ReleaseRecord,
+)
 
 MODEL_INDEX_FALLBACK_TASK = "other"
 """The Hub's task id for results of a model whose task has no more precise id."""
@@ -55,7 +63,7 @@ def card_data(record: ReleaseRecord) -> ModelCardData:
         EvalResult(
             task_type=model.pipeline_tag or MODEL_INDEX_FALLBACK_TASK,
             dataset_type=slug(evaluation.dataset.name),
-            dataset_name=evaluation.dataset.name,
+            dataset_name=model_index_dataset_name(record, evaluation),
             dataset_split=evaluation.split,
             metric_type=metric.type,
             metric_name=metric.name,
@@ -118,13 +126,42 @@ def _network_rows(model: ModelFacts) -> list[list[str]]:
     return rows
 
 
+def example_rows_sentence(rows: ExampleRows) -> str:
+    """What the example predicts on, in one sentence, as the record says.
+
+    Example:
+        >>> example_rows_sentence(ExampleRows(source="none", rows=0))
+        'The authors published no example inputs: the example loads the model only.'
+    """
+    why = f" ({rows.reason})" if rows.reason else ""
+    if rows.source == "synthetic":
+        return (
+            f"Its {rows.rows} input rows are synthetic{why}: drawn at random, column by column, "
+            "from the published training-data profile, they are no rows of the data."
+        )
+    if rows.source == "made_up":
+        return (
+            f"Its {rows.rows} input texts were written for the example{why}: no text of the "
+            "data is published."
+        )
+    if rows.source in ("evaluation", "training"):
+        return (
+            f"Its {rows.rows} input rows are real: the first complete rows of the "
+            f"{rows.source} dataset *{rows.dataset}*, published here as they are."
+        )
+    if rows.source == "given":
+        return f"Its {rows.rows} input rows were chosen by the authors."
+    return f"The authors published no example inputs{why}: the example loads the model only."
+
+
 def get_started_section(record: ReleaseRecord, example_code: str) -> str:
     """How to load the model: the tested example, and what loading needs beyond it."""
     model = record.model
     parts = [
         "Install the exact environment with `pip install -r requirements.txt`, then run "
         f"`python {record.example}` from the release folder. The example below was run "
-        f"when the release was saved; {LOADED_WITH[model.framework]}",
+        f"when the release was saved; {LOADED_WITH[model.framework]}"
+        + (f" {example_rows_sentence(record.example_rows)}" if record.example_rows else ""),
         f"```python\n{example_code.strip()}\n```",
     ]
     if model.format == "skops":
@@ -265,16 +302,19 @@ def preprocessing_section(record: ReleaseRecord) -> str:
         ]
         split_text = table(["Split", "Value"], rows)
     else:
-        split_text = (
-            "No split was recorded: pass `Release.split(...)` or `split:` in modelshare.yaml."
+        split_text = placeholder(
+            "split",
+            "how the data was split into training and evaluation sets",
+            "Pass `Release.split(...)` or add `split:` to modelshare.yaml",
         )
     if record.preprocessing:
         steps = table(
-            ["Step", "Kind", "Method", "Columns", "Source"],
+            ["Step", "Kind", "Estimator", "Method", "Columns", "Source"],
             [
                 [
                     f"`{step.name}`",
                     step.kind,
+                    _estimator_cell(step),
                     step.method + (f" Kept: {', '.join(step.kept)}." if step.kept else ""),
                     ", ".join(step.columns) or "all",
                     "pipeline" if step.source == "pipeline" else "declared by the authors",
@@ -285,6 +325,38 @@ def preprocessing_section(record: ReleaseRecord) -> str:
     else:
         steps = "The model applies no preprocessing step of its own."
     return "\n\n".join(["### Data split", split_text, "### Steps", steps])
+
+
+def model_index_dataset_name(record: ReleaseRecord, evaluation: EvaluationResult) -> str:
+    """How the Hub names an evaluation dataset: its own name when it has a source of its own,
+    else the training data's name with the evaluation's label (``Palmer penguins (test)``),
+    since a label such as a file's stem says nothing on a Hub page.
+
+    Example:
+        >>> model_index_dataset_name(record, record.evaluation[0])
+        'Palmer penguins 2007-2008 (penguins-test)'
+    """
+    name = evaluation.dataset.name
+    provenance = evaluation.dataset.provenance
+    training = record.training_data.name
+    if (provenance is not None and provenance.source) or not training or training in name:
+        return name
+    return f"{training} ({name})"
+
+
+def _estimator_cell(step: PreprocessingStep) -> str:
+    """The class that did a step, with the parameters set to other than its defaults, as a
+    reproducer writes it: ``SimpleImputer(strategy='median')``; empty for a declared step.
+
+    Example:
+        >>> _estimator_cell(PreprocessingStep(kind="imputer", name="num/imputer",
+        ...     estimator="SimpleImputer", method="median", params={"strategy": "median"}))
+        "`SimpleImputer(strategy='median')`"
+    """
+    if step.estimator is None:
+        return ""
+    arguments = ", ".join(f"{name}={value!r}" for name, value in step.params.items())
+    return f"`{step.estimator}({arguments})`"
 
 
 def training_procedure_section(record: ReleaseRecord) -> str:
@@ -321,8 +393,8 @@ def _pipeline_text(model: ModelFacts) -> str:
         [
             f"**{h.name}**" if h.non_default else h.name,
             h.value,
-            h.default,
-            "yes" if h.non_default else "",
+            h.default if h.default_known else "not declared",
+            "yes" if h.non_default else "" if h.default_known else "unknown",
         ]
         for h in model.hyperparameters
     ]
@@ -331,7 +403,13 @@ def _pipeline_text(model: ModelFacts) -> str:
             f"Pipeline: {outline}",
             f"Final estimator: `{model.estimator_path}`.",
             "### Hyperparameters",
-            "Hyperparameters set to a non-default value are in bold.",
+            "Hyperparameters set to a non-default value are in bold"
+            + (
+                "; where the estimator's class declares no default, whether a value was changed "
+                "is unknown."
+                if any(not h.default_known for h in model.hyperparameters)
+                else "."
+            ),
             table(["Hyperparameter", "Value", "Default", "Changed"], rows),
         ]
     )
@@ -365,7 +443,11 @@ def evaluation_section(record: ReleaseRecord) -> str:
             metric_table(record),
             interval_note(record.bootstrap, record.evaluation),
             *(evaluation_detail(evaluation, positive) for evaluation in record.evaluation),
-            *leakage_section(record.leakage),
+            *leakage_section(
+                record.leakage,
+                [e.dataset.name for e in record.evaluation if e.split == "train"],
+                record.leakage_not_run,
+            ),
         ]
     )
 
@@ -409,7 +491,7 @@ def render_card(record: ReleaseRecord, example_code: str, *, distribution: str =
     distribution subsection, rendered from its profile.
 
     Example:
-        >>> render_card(record, example_code).startswith("---")
+        >>> render_card(record, "print('hello')").startswith("---")
         True
     """
     facts = record.describe

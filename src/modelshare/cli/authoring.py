@@ -21,7 +21,7 @@ from modelshare.cli.app import (
     err,
     out,
 )
-from modelshare.errors import ModelshareError
+from modelshare.errors import InvalidInputError
 from modelshare.layout import CARD_FILE
 
 
@@ -105,7 +105,7 @@ def init(
     from modelshare.meta import init_template
 
     if path.exists() and not overwrite:
-        raise ModelshareError(f"{path} already exists; pass --overwrite to replace it")
+        raise InvalidInputError(f"{path} already exists; pass --overwrite to replace it")
     path.write_text(init_template(name), encoding="utf-8")
     out.print(f"wrote {path}: fill in the fields, then run `modelshare release --meta {path}`")
 
@@ -129,6 +129,15 @@ def release(
         typer.Option(help="Evaluation data, PATH or NAME=PATH; repeat for several datasets."),
     ] = None,
     meta: Annotated[Path | None, typer.Option(help="modelshare.yaml with the human facts.")] = None,
+    example_rows: Annotated[
+        str,
+        typer.Option(
+            metavar="auto|synthetic|evaluation|none|PATH",
+            help="What the release's example predicts on: rows drawn from the training-data "
+            "profile, the first evaluation rows (published), none, or the rows of a CSV/Parquet "
+            "file; auto: synthetic where the data involves people or is marked private.",
+        ),
+    ] = "auto",
     trust: TrustOption = None,
     overwrite: OverwriteOption = False,
     as_json: JsonOption = False,
@@ -137,13 +146,16 @@ def release(
 
     The model file may build only the types modelshare trusts by default and those named
     with --trust (`modelshare scan MODEL` lists what it needs)."""
+    from modelshare.examples import EXAMPLE_CHOICES
     from modelshare.fsutil import ensure_free_target
     from modelshare.meta import ReleaseMeta, load_meta
     from modelshare.models import model_from_file
     from modelshare.tables import read_table, split_target
 
     tests = [_parse_test_option(value) for value in test or []]
+    rows_file = None if example_rows in EXAMPLE_CHOICES else Path(example_rows)
     inputs = [model, train, *(path for _, path in tests), *([meta] if meta else [])]
+    inputs += [rows_file] if rows_file else []
     ensure_free_target(out_dir, overwrite=overwrite, inputs=inputs)
     facts = load_meta(meta) if meta else ReleaseMeta()
     X_train, y_train = split_target(read_table(train), target, train.name)
@@ -159,7 +171,11 @@ def release(
     rel.model(fitted)
     for name, path, X, y in evaluations:
         rel.evaluate(X, y, dataset=name, file=path)
-    bundle = rel.save(out_dir, overwrite=overwrite)
+    chosen: Any = example_rows
+    if rows_file is not None:
+        chosen = read_table(rows_file)
+        chosen = chosen.drop(columns=[target]) if target in chosen.columns else chosen
+    bundle = rel.save(out_dir, overwrite=overwrite, example_rows=chosen)
     if as_json:
         typer.echo(release_summary_json(bundle))
         return
@@ -201,7 +217,7 @@ def check(
 
     reports = [check_path(path, strict=strict) for path in paths]
     if as_json:
-        documents = [json.loads(report.to_json()) for report in reports]
+        documents = [report.to_dict() for report in reports]
         typer.echo(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
     else:
         for report in reports:

@@ -45,7 +45,7 @@ def profile_command(
 ) -> None:
     """Write a privacy-safe profile of a dataset's distribution (no rows, clipped extremes)."""
     from modelshare.fsutil import write_file_durably
-    from modelshare.profile import profile_file
+    from modelshare.profiling import profile_file
 
     result = profile_file(data, target=target, k_anonymity=k_anonymity, dask=dask)
     text = result.to_json()
@@ -156,7 +156,7 @@ def print_drift(report: Any, report_file: Path | None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table("column", "status", "kind", "result", title=Text(report.verdict))
+    table = Table("column", "status", "kind", "result")
     label_shift = [report.label_shift] if report.label_shift else []
     for column in [*label_shift, *report.columns]:
         style = "bold red" if column.drifted else "green" if column.status == "stable" else ""

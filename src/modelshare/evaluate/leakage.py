@@ -5,7 +5,9 @@ Run when a release is saved, on the data as the model reads it:
 - **training data**: an evaluation dataset (not declared ``split="train"``) with the training
   data's checksum is the training data itself.
 - **overlap**: rows of an evaluation dataset identical to a training row (same feature values,
-  same types, same target), found by hashing every row; the count is reported.
+  same types, same target), found by hashing every row; reported when there are clearly more
+  than chance explains: data with few distinct values repeats rows anyway, as often as the
+  training rows repeat each other (a one-sided binomial test at :data:`OVERLAP_ALPHA`).
 - **proxy**: a single feature that alone predicts the target almost perfectly on held-out
   training rows: a decision tree on that feature only, scored by 5-fold cross-validation on at
   most :data:`PROXY_MAX_ROWS` training rows, reaches :data:`PROXY_THRESHOLD` balanced accuracy
@@ -15,6 +17,10 @@ Run when a release is saved, on the data as the model reads it:
   row.
 
 Example:
+    >>> from modelshare.data import dataset_checksum
+    >>> training = LabelledRows("train", X_train, y_train, dataset_checksum(X_train, y_train))
+    >>> X, y = pd.concat([X_test, X_train[:18]]), pd.concat([y_test, y_train[:18]])
+    >>> test = LabelledRows("penguins-test", X, y, dataset_checksum(X, y))
     >>> findings = find_leakage(training, [test], task="classification")
     >>> [(f.check, f.count) for f in findings]
     [('overlap', 18)]
@@ -34,7 +40,7 @@ from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from modelshare.data import FINITE_LIMIT, feature_kind
-from modelshare.errors import ModelshareError
+from modelshare.errors import InvalidInputError
 from modelshare.record import LeakageFinding
 
 PROXY_THRESHOLD = 0.99
@@ -49,6 +55,9 @@ PROXY_MIN_ROWS = 20
 """Below this many training rows the proxy check is not run: too few to cross-validate."""
 
 SEED = 0
+
+OVERLAP_ALPHA = 0.001
+"""How unlikely an overlap must be under chance duplicates alone to be reported."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,9 @@ def find_leakage(
     """Every leakage finding of a release: per evaluation dataset, then per feature.
 
     Example:
-        >>> find_leakage(training, [training_again], "classification")[0].check
+        >>> from modelshare.data import dataset_checksum
+        >>> training = LabelledRows("train", X_train, y_train, dataset_checksum(X_train, y_train))
+        >>> find_leakage(training, [training], "classification")[0].check
         'training_data'
     """
     held_out = [rows for rows in evaluations if rows.split != "train"]
@@ -88,8 +99,12 @@ def evaluation_findings(training: LabelledRows, evaluation: LabelledRows) -> lis
     """Whether an evaluation dataset is the training data, or shares rows with it.
 
     Example:
+        >>> from modelshare.data import dataset_checksum
+        >>> training = LabelledRows("train", X_train, y_train, dataset_checksum(X_train, y_train))
+        >>> X, y = pd.concat([X_test, X_train[:18]]), pd.concat([y_test, y_train[:18]])
+        >>> test = LabelledRows("penguins-test", X, y, dataset_checksum(X, y))
         >>> evaluation_findings(training, test)[0].evidence
-        "18 of 45 rows of 'penguins-test' (40.0%) are also training rows (...)"
+        "18 of 63 rows of 'penguins-test' (28.6%) are also training rows (...); no training ..."
     """
     name = evaluation.name
     if evaluation.checksum == training.checksum:
@@ -102,25 +117,67 @@ def evaluation_findings(training: LabelledRows, evaluation: LabelledRows) -> lis
             )
         ]
     count = overlapping_rows(training, evaluation)
-    if not count:
-        return []
     total = len(evaluation.features)
+    chance = duplicate_share(training)
+    if not count or not above_chance(count, total, chance):
+        return []
+    expected = (
+        f", more than the {chance:.1%} that duplicates within the training data lead one to "
+        f"expect (binomial p < {OVERLAP_ALPHA})"
+        if chance
+        else "; no training row repeats another, so none is expected by chance"
+    )
     return [
         LeakageFinding(
             check="overlap",
             dataset=name,
             count=count,
+            value=round(chance, 4),
             evidence=f"{count} of {total} rows of {name!r} ({count / total:.1%}) are also "
-            "training rows (identical features and target)",
+            f"training rows (identical features and target){expected}",
         )
     ]
+
+
+def duplicate_share(training: LabelledRows) -> float:
+    """The share of training rows identical to another training row: how often a new row
+    from the same distribution matches a training row by chance.
+
+    Example:
+        >>> round(duplicate_share(LabelledRows("train", X_train, y_train, "")), 3)
+        0.0
+        >>> repeated = pd.concat([X_train, X_train[:20]])
+        >>> training = LabelledRows("train", repeated, pd.concat([y_train, y_train[:20]]), "")
+        >>> round(duplicate_share(training), 3)
+        0.201
+    """
+    hashes = row_hashes(training.features, training.target)
+    if not len(hashes):
+        return 0.0
+    _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
+    return float((counts[inverse] > 1).mean())
+
+
+def above_chance(count: int, total: int, chance: float) -> bool:
+    """Whether ``count`` of ``total`` rows matching training rows is clearly more than
+    ``chance`` explains: a one-sided binomial test at :data:`OVERLAP_ALPHA`.
+
+    Example:
+        >>> above_chance(83, 600, 0.075), above_chance(50, 600, 0.075), above_chance(1, 600, 0.0)
+        (True, False, True)
+    """
+    from scipy.stats import binom
+
+    return bool(binom.sf(count - 1, total, chance) < OVERLAP_ALPHA)
 
 
 def overlapping_rows(training: LabelledRows, evaluation: LabelledRows) -> int:
     """How many evaluation rows are identical to a training row (0 when the columns differ).
 
     Example:
-        >>> overlapping_rows(training, test)
+        >>> training = LabelledRows("train", X_train, y_train, "")
+        >>> X, y = pd.concat([X_test, X_train[:18]]), pd.concat([y_test, y_train[:18]])
+        >>> overlapping_rows(training, LabelledRows("penguins-test", X, y, ""))
         18
     """
     columns = list(training.features.columns)
@@ -143,6 +200,25 @@ def row_hashes(features: pd.DataFrame, target: pd.Series) -> np.ndarray:
     return features_hash * np.uint64(1_000_003) ^ target_hash
 
 
+PROXY_NOT_RUN = (
+    f"it needs at least {PROXY_MIN_ROWS} training rows with a target, of at least two values"
+)
+"""Why the single-feature check was not run, as the record and the card say it."""
+
+
+def checks_not_run(training: LabelledRows) -> dict[str, str]:
+    """The leakage checks that cannot run on this training data, with the reason.
+
+    Example:
+        >>> tiny = LabelledRows("tiny", X_train.head(8), y_train.head(8), "sha256:0")
+        >>> checks_not_run(tiny)
+        {'proxy': 'it needs at least 20 training rows with a target, of at least two values'}
+    """
+    known = training.target.notna()
+    runs = proxy_check_runs(int(known.sum()), training.target[known].nunique())
+    return {} if runs else {"proxy": PROXY_NOT_RUN}
+
+
 def proxy_findings(features: pd.DataFrame, target: pd.Series, task: str) -> list[LeakageFinding]:
     """Features that alone predict the target on held-out training rows at
     :data:`PROXY_THRESHOLD` or better.
@@ -153,7 +229,7 @@ def proxy_findings(features: pd.DataFrame, target: pd.Series, task: str) -> list
         ['leak']
     """
     X, y = _proxy_sample(features, target)
-    if len(y) < PROXY_MIN_ROWS or y.nunique() < 2:
+    if not proxy_check_runs(len(y), y.nunique()):
         return []
     folds = _folds(y, task)
     measure = "balanced accuracy" if task == "classification" else "R²"
@@ -174,6 +250,17 @@ def proxy_findings(features: pd.DataFrame, target: pd.Series, task: str) -> list
     return findings
 
 
+def proxy_check_runs(rows: int, distinct: int) -> bool:
+    """Whether the proxy check runs on ``rows`` training rows with a target of ``distinct``
+    values: it needs :data:`PROXY_MIN_ROWS` rows and two values to cross-validate.
+
+    Example:
+        >>> proxy_check_runs(8, 2), proxy_check_runs(179, 3)
+        (False, True)
+    """
+    return rows >= PROXY_MIN_ROWS and distinct >= 2
+
+
 def single_feature_score(
     column: pd.Series, y: pd.Series, task: str, folds: KFold | StratifiedKFold
 ) -> float | None:
@@ -181,8 +268,9 @@ def single_feature_score(
     datetime column.
 
     Example:
-        >>> single_feature_score(X_train["island"], y_train, "classification", folds)
-        0.6931
+        >>> folds = StratifiedKFold(5, shuffle=True, random_state=0)
+        >>> round(single_feature_score(X_train["island"], y_train, "classification", folds), 4)
+        0.7958
     """
     values = _encoded(column)
     if values is None:
@@ -235,7 +323,10 @@ def temporal_findings(
     """Evaluation rows earlier than the latest training row of the declared time column.
 
     Example:
-        >>> temporal_findings(training, [test], "date")[0].count
+        >>> training = LabelledRows("train", X_train, y_train, "", given=X_train.assign(year=2008))
+        >>> given = X_test.assign(year=[2007] * 12 + [2009] * 33)
+        >>> test = LabelledRows("penguins-test", X_test, y_test, "", given=given)
+        >>> temporal_findings(training, [test], "year")[0].count
         12
     """
     latest = _times(training, time_column).max()
@@ -261,7 +352,7 @@ def _times(rows: LabelledRows, column: str) -> pd.Series:
     """The time column of a dataset as given: numbers as they are, anything else as dates."""
     given = rows.given
     if not isinstance(given, pd.DataFrame) or column not in given.columns:
-        raise ModelshareError(
+        raise InvalidInputError(
             f"the time column {column!r} is not a column of dataset {rows.name!r}; pass "
             "every dataset as a DataFrame holding it"
         )
@@ -271,7 +362,7 @@ def _times(rows: LabelledRows, column: str) -> pd.Series:
     try:
         return pd.to_datetime(values)
     except (ValueError, TypeError) as error:
-        raise ModelshareError(
+        raise InvalidInputError(
             f"the time column {column!r} of dataset {rows.name!r} holds values that are "
             "neither numbers nor dates"
         ) from error

@@ -6,13 +6,17 @@ every framework the same way), for the facts of the record, and to write the wei
 usage example into the release folder.
 
 Example:
-    >>> adapter = adapter_for(pipeline)
+    >>> from modelshare.evaluate.metrics import score_model
+    >>> from modelshare.models import adapter_for
+    >>> adapter = adapter_for(model)
     >>> adapter.task
     'classification'
     >>> frame = adapter.features(X_test)
     >>> score_model(adapter.predictor(), frame, y_test, adapter.task).metrics[0].name
     'Accuracy'
-    >>> facts = adapter.save(Path("staging"))
+    >>> Path("staging").mkdir()
+    >>> adapter.save(Path("staging")).file
+    'model.skops'
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import Any, ClassVar, Literal
 
 import pandas as pd
 
-from modelshare.errors import ModelshareError
+from modelshare.errors import InvalidInputError
 from modelshare.record import Framework, ModelFacts, PreprocessingStep
 
 Task = Literal["classification", "regression"]
@@ -48,7 +52,7 @@ def check_task(task: Any, framework: str) -> Task:
         'classification'
     """
     if task not in TASKS:
-        raise ModelshareError(
+        raise InvalidInputError(
             f"a {framework} model needs its task: pass task='classification' or "
             f"task='regression' to Release.model(...), not {task!r}"
         )
@@ -78,6 +82,9 @@ class ModelAdapter(ABC):
         """The inputs as a frame: measured for the card and read back by the predictor.
 
         Example:
+            >>> import torch
+            >>> from modelshare.models import adapter_for
+            >>> adapter = adapter_for(torch.nn.Linear(3, 2), task="regression", config={})
             >>> adapter.features(torch.rand(4, 3)).columns.tolist()
             ['x0', 'x1', 'x2']
         """
@@ -92,8 +99,10 @@ class ModelAdapter(ABC):
         mode, no gradients) and returns labels, class scores or values.
 
         Example:
+            >>> from modelshare.models import adapter_for
+            >>> adapter = adapter_for(model)
             >>> adapter.predictor().predict(adapter.features(X_test))[:3]
-            array(['Adelie', 'Gentoo', 'Adelie'], dtype=object)
+            array(['Gentoo', 'Chinstrap', 'Gentoo'], dtype=object)
         """
 
     @abstractmethod
@@ -101,7 +110,8 @@ class ModelAdapter(ABC):
         """The facts read from the model; :meth:`save` adds the facts of the written files.
 
         Example:
-            >>> adapter.describe().estimator
+            >>> from modelshare.models import adapter_for
+            >>> adapter_for(model).describe().estimator
             'LogisticRegression'
         """
 
@@ -110,8 +120,9 @@ class ModelAdapter(ABC):
         """Top-level modules a recipient needs to load the model, for ``requirements.txt``.
 
         Example:
-            >>> sorted(adapter.modules())
-            ['numpy', 'pandas', 'scipy', 'skops', 'sklearn']
+            >>> from modelshare.models import adapter_for
+            >>> sorted(adapter_for(model).modules())
+            ['numpy', 'pandas', 'scipy', 'sklearn', 'skops']
         """
 
     @abstractmethod
@@ -119,25 +130,43 @@ class ModelAdapter(ABC):
         """Write the weights (and configuration) into ``folder``; return the complete facts.
 
         Example:
-            >>> adapter.save(Path("staging")).file
+            >>> from modelshare.models import adapter_for
+            >>> Path("staging").mkdir()
+            >>> adapter_for(model).save(Path("staging")).file
             'model.skops'
         """
 
     @abstractmethod
-    def example(self, name: str, rows: pd.DataFrame, facts: ModelFacts, folder: Path) -> str:
+    def example(self, name: str, rows: pd.DataFrame | None, facts: ModelFacts, folder: Path) -> str:
         """The text of ``examples/predict.py``: load the saved model with the framework's own
-        tools, predict on ``rows`` and check the results recorded now. Data the script needs
-        is written under ``folder / "examples"``.
+        tools, predict on ``rows`` and check the results recorded now (without rows: load
+        the model and show it). Data the script needs is written under
+        ``folder / "examples"``.
 
         Example:
-            >>> print(adapter.example("penguin-species", rows, facts, Path("staging")))
+            >>> from modelshare.models import adapter_for
+            >>> adapter, folder = adapter_for(model), Path("staging")
+            >>> folder.mkdir()
+            >>> facts = adapter.save(folder)
+            >>> script = adapter.example("penguin-species", X_test[:2], facts, folder)
+            >>> print(script[script.index("model = "):])
+            model = sio.load(MODEL, trusted=TRUSTED)
+            rows = pd.DataFrame(
+            ...
+            predictions = model.predict(rows).tolist()
+            print(predictions)
+            ...
+            expected = ['Gentoo', 'Chinstrap']
+            assert predictions == expected, f"expected {expected}, got {predictions}"
+            <BLANKLINE>
         """
 
     def preprocessing(self) -> list[PreprocessingStep]:
         """Preprocessing steps the model carries (a pipeline's steps, a tokenizer).
 
         Example:
-            >>> [step.kind for step in adapter.preprocessing()][:2]
+            >>> from modelshare.models import adapter_for
+            >>> [step.kind for step in adapter_for(model).preprocessing()][:2]
             ['imputer', 'scaler']
         """
         return []
@@ -146,7 +175,8 @@ class ModelAdapter(ABC):
         """Random seeds read from the model, keyed by where they were set.
 
         Example:
-            >>> adapter.seeds()
+            >>> from modelshare.models import adapter_for
+            >>> adapter_for(model).seeds()
             {'classifier__random_state': 0}
         """
         return {}
@@ -155,8 +185,11 @@ class ModelAdapter(ABC):
         """Dropout probability of each dropout layer, keyed by the layer's path.
 
         Example:
-            >>> adapter.dropout()
-            {'layers.2': 0.2}
+            >>> from torch import nn
+            >>> from modelshare.models import adapter_for
+            >>> net = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Dropout(0.2), nn.Linear(8, 2))
+            >>> adapter_for(net, task="classification", config={}).dropout()
+            {'2': 0.2}
         """
         return {}
 
@@ -164,7 +197,8 @@ class ModelAdapter(ABC):
         """Folders the example needs on ``PYTHONPATH`` to import the model's own code.
 
         Example:
-            >>> adapter.import_roots()
-            [PosixPath('/home/me/project')]
+            >>> from modelshare.models import adapter_for
+            >>> adapter_for(model).import_roots()  # scikit-learn is installed: nothing to add
+            []
         """
         return []

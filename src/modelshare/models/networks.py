@@ -4,11 +4,12 @@ Shared by the PyTorch and transformers adapters (:class:`NetworkAdapter` is what
 common); imported only when a model comes from torch.
 
 Example:
-    >>> facts = summarize(model)
+    >>> net = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Dropout(0.2), nn.Linear(8, 2))
+    >>> facts = summarize(net)
     >>> facts.layers, facts.total_parameters
-    ({'Linear': 1}, 426)
-    >>> dropout_layers(nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.2)))
-    {'1': 0.2}
+    ({'Linear': 2, 'ReLU': 1, 'Dropout': 1}, 50)
+    >>> dropout_layers(net)
+    {'2': 0.2}
 """
 
 from __future__ import annotations
@@ -60,9 +61,13 @@ class NetworkAdapter(ModelAdapter):
     frames they make.
 
     Example:
-        >>> adapter = PyTorchAdapter(net, task="classification", classes=["a", "b"])
-        >>> adapter.predictor().predict(adapter.features(torch.rand(4, 3)))[:2]
-        array(['b', 'a'], dtype='<U1')
+        >>> from modelshare.models.pytorch import PyTorchAdapter
+        >>> _ = torch.manual_seed(0)
+        >>> net, config = nn.Linear(3, 2), {"in_features": 3, "out_features": 2}
+        >>> adapter = PyTorchAdapter(net, task="classification", classes=["a", "b"], config=config)
+        >>> frame = adapter.features(torch.rand(4, 3))
+        >>> adapter.predictor().predict(frame)[:2]
+        array(['b', 'b'], dtype='<U1')
     """
 
     def __init__(self, model: Any, task: Task, classes: Sequence[Any] | None) -> None:
@@ -121,8 +126,11 @@ def summarize(module: nn.Module, input_shape: list[int] | None = None) -> Archit
     Shared parameters (tied weights) are counted once in the totals.
 
     Example:
-        >>> [(b.name, b.type, b.parameters) for b in summarize(model).blocks]
-        [('param', 'Parameter', 96), ('linear', 'Linear', 330)]
+        >>> net = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 2))
+        >>> [(b.name, b.type, b.parameters) for b in summarize(net).blocks]
+        [('0', 'Linear', 32), ('1', 'ReLU', 0), ('2', 'Linear', 18)]
+        >>> [(b.name, b.type, b.parameters) for b in summarize(nn.Linear(3, 2)).blocks]
+        [('weight', 'Parameter', 6), ('bias', 'Parameter', 2)]
     """
     parameters = list(module.parameters())
     dtypes = sorted({str(p.dtype).removeprefix("torch.") for p in parameters})
@@ -140,8 +148,8 @@ def outline(module: nn.Module) -> list[str]:
     """The top-level blocks as ``name: Type``, in order.
 
     Example:
-        >>> outline(model)
-        ['param: Parameter', 'linear: Linear']
+        >>> outline(nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 2)))
+        ['0: Linear', '1: ReLU', '2: Linear']
     """
     return [f"{block.name}: {block.type}" for block in _blocks(module)]
 
@@ -150,8 +158,9 @@ def dropout_layers(module: nn.Module) -> dict[str, float]:
     """The probability of every dropout layer, keyed by its path in the module tree.
 
     Example:
-        >>> dropout_layers(bert)["bert.embeddings.dropout"]
-        0.1
+        >>> block = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.5))
+        >>> dropout_layers(nn.Sequential(nn.Linear(3, 8), nn.Dropout(0.1), block))
+        {'1': 0.1, '2.1': 0.5}
     """
     return {
         name: float(layer.p)
@@ -176,6 +185,7 @@ def config_hyperparameters(
             value=json_safe(value),
             default=json_safe(defaults.get(name)),
             non_default=name in defaults and json_safe(defaults[name]) != json_safe(value),
+            default_known=name in defaults,
         )
         for name, value in config.items()
     ]
@@ -197,8 +207,11 @@ def inference(module: nn.Module) -> Iterator[None]:
     """Run the module in evaluation mode without gradients; its own mode is restored after.
 
     Example:
-        >>> with inference(model):
-        ...     logits = model(inputs)
+        >>> net = nn.Linear(3, 2)
+        >>> with inference(net):
+        ...     outputs = net(torch.ones(1, 3))
+        >>> outputs.requires_grad, net.training
+        (False, True)
     """
     was_training = module.training
     module.eval()
@@ -214,8 +227,9 @@ def run_in_batches(module: nn.Module, inputs: Any, call: Callable[[Any], Any]) -
     :func:`inference`, on the CPU. ``call`` runs the module on one batch.
 
     Example:
-        >>> run_in_batches(model, torch.rand(3, 3, 32), model).shape
-        torch.Size([3, 3, 10])
+        >>> net = nn.Linear(3, 2)
+        >>> run_in_batches(net, torch.rand(300, 3), net).shape
+        torch.Size([300, 2])
     """
     with inference(module):
         parts = [
@@ -232,9 +246,12 @@ def predicted_outputs(
     input form (``inputs_of``), runs under :func:`inference`, and its result becomes an array.
 
     Example:
-        >>> outputs = predicted_outputs(net, lambda x: net(x).argmax(1), adapter.inputs)
-        >>> outputs(frame)[:3]
-        array([0, 2, 0])
+        >>> _ = torch.manual_seed(0)
+        >>> net = nn.Linear(3, 2)
+        >>> as_tensor = lambda frame: torch.tensor(frame.to_numpy(), dtype=torch.float32)
+        >>> outputs = predicted_outputs(net, lambda x: net(x).argmax(1), as_tensor)
+        >>> outputs(pd.DataFrame(np.eye(3)))
+        array([1, 0, 1])
     """
 
     def outputs(frame: pd.DataFrame) -> np.ndarray:
@@ -275,8 +292,10 @@ def saved_shapes(path: Path) -> dict[str, list[int]]:
     """The name and shape of every tensor in a safetensors file, read from its header only.
 
     Example:
+        >>> from safetensors.torch import save_model
+        >>> save_model(nn.Linear(3, 2), "model.safetensors")
         >>> saved_shapes(Path("model.safetensors"))
-        {'linear.bias': [10], 'linear.weight': [10, 32], 'param': [3, 32]}
+        {'bias': [2], 'weight': [2, 3]}
     """
     with safe_open(str(path), framework="pt") as weights:
         return {name: list(weights.get_slice(name).get_shape()) for name in weights.keys()}  # noqa: SIM118
@@ -287,8 +306,8 @@ def importable_class(cls: type) -> str | None:
     (a class defined in ``__main__`` or inside a function).
 
     Example:
-        >>> importable_class(MyModel)
-        'tests.seed.hub_model.MyModel'
+        >>> importable_class(nn.Linear)
+        'torch.nn.modules.linear.Linear'
     """
     module_name, name = cls.__module__, cls.__qualname__
     if module_name == "__main__" or "." in name:
@@ -305,8 +324,8 @@ def import_root(module_name: str) -> Path | None:
     installed package (those are found by any process of this interpreter).
 
     Example:
-        >>> import_root("tests.seed.hub_model")
-        PosixPath('/home/me/project')
+        >>> import_root("torch") is None  # an installed package
+        True
     """
     top = sys.modules.get(module_name.partition(".")[0])
     origin = getattr(top, "__file__", None)

@@ -7,10 +7,13 @@ configuration given, in the same layout. Inputs are tensors (or arrays, or a Dat
 numeric columns) with one example per row; the card measures them flattened.
 
 Example:
-    >>> adapter = PyTorchAdapter(model, task="classification", classes=["a", "b"])
+    >>> _ = torch.manual_seed(0)
+    >>> net, config = nn.Linear(4, 2), {"in_features": 4, "out_features": 2}
+    >>> adapter = PyTorchAdapter(net, task="classification", classes=["a", "b"], config=config)
     >>> frame = adapter.features(torch.rand(8, 4))
     >>> adapter.predictor().predict(frame)[:2]
-    array(['b', 'a'], dtype='<U1')
+    array(['b', 'b'], dtype='<U1')
+    >>> Path("staging").mkdir()
     >>> adapter.save(Path("staging")).file
     'model.safetensors'
 """
@@ -37,7 +40,7 @@ from safetensors.torch import load_model, save_file, save_model
 from torch import nn
 
 from modelshare.data import as_frame
-from modelshare.errors import ModelshareError
+from modelshare.errors import InvalidInputError, ModelshareError, UnsafeContentError
 from modelshare.layout import CONFIG_FILE, EXPECTED_PATH, WEIGHTS_FILE
 from modelshare.models.base import TABULAR_PIPELINE_TAGS, check_task
 from modelshare.models.networks import (
@@ -83,7 +86,9 @@ class PyTorchAdapter(NetworkAdapter):
         pipeline_tag: str | None = None,
     ) -> None:
         if not isinstance(module, nn.Module):
-            raise ModelshareError(f"expected a torch.nn.Module, not {qualified_name(type(module))}")
+            raise InvalidInputError(
+                f"expected a torch.nn.Module, not {qualified_name(type(module))}"
+            )
         super().__init__(module, check_task(task, "PyTorch"), classes)
         self.hub_mixin = isinstance(module, PyTorchModelHubMixin)
         self.config = _config_of(module, config, self.hub_mixin)
@@ -114,12 +119,13 @@ class PyTorchAdapter(NetworkAdapter):
         """Rows from :meth:`features` as the model's input tensor, on the model's device.
 
         Example:
+            >>> adapter = PyTorchAdapter(nn.Linear(32, 2), task="regression", config={})
             >>> adapter.inputs(adapter.features(torch.rand(5, 3, 32))).shape
             torch.Size([5, 3, 32])
         """
         values = frame.to_numpy()
         if not (np.issubdtype(values.dtype, np.number) or values.dtype == bool):
-            raise ModelshareError(
+            raise InvalidInputError(
                 "a PyTorch model reads numbers; encode the non-numeric columns first"
             )
         assert self._input_shape is not None
@@ -186,16 +192,19 @@ class PyTorchAdapter(NetworkAdapter):
             )
         return self._saved_facts(folder)
 
-    def example(self, name: str, rows: pd.DataFrame, facts: ModelFacts, folder: Path) -> str:
+    def example(self, name: str, rows: pd.DataFrame | None, facts: ModelFacts, folder: Path) -> str:
         """Run the model on ``rows`` and record inputs and outputs in
-        ``examples/expected.safetensors``; the script compares its own outputs with them."""
-        inputs = self.inputs(rows)
-        with inference(self.model):
-            returned = self.model(inputs)
-        save_file(
-            {"inputs": inputs.cpu().contiguous(), "outputs": first_tensor(returned).cpu()},
-            str(folder / EXPECTED_PATH),
-        )
+        ``examples/expected.safetensors``; the script compares its own outputs with them.
+        Without rows, nothing is recorded and the script shows the loaded model."""
+        returned = None
+        if rows is not None:
+            inputs = self.inputs(rows)
+            with inference(self.model):
+                returned = self.model(inputs)
+            save_file(
+                {"inputs": inputs.cpu().contiguous(), "outputs": first_tensor(returned).cpu()},
+                str(folder / EXPECTED_PATH),
+            )
         cls = type(self.model)
         class_path = self._class_path()
         return pytorch_example(
@@ -204,7 +213,7 @@ class PyTorchAdapter(NetworkAdapter):
             class_name=qualified_name(cls),
             hub_mixin=self.hub_mixin,
             construct=_construction(cls),
-            returns_tensor=isinstance(returned, torch.Tensor),
+            returns_tensor=None if rows is None else isinstance(returned, torch.Tensor),
             tensor_shapes=None if class_path else saved_shapes(folder / WEIGHTS_FILE),
         )
 
@@ -224,7 +233,7 @@ class PyTorchAdapter(NetworkAdapter):
 
     def _remember_layout(self, shape: tuple[int, ...], columns: list[str] | None) -> None:
         if self._input_shape is not None and shape != self._input_shape:
-            raise ModelshareError(
+            raise InvalidInputError(
                 f"examples of shape {shape} do not match the {self._input_shape} seen before; "
                 "give every dataset in the same layout"
             )
@@ -264,12 +273,17 @@ def load_network(
     the caller) are read only with ``torch.load(weights_only=True)``.
 
     Example:
-        >>> load_network(Path("release"), bundle.record.model, MyModel, "safetensors")
-        MyModel(...)
+        >>> config = {"in_features": 3, "out_features": 2}
+        >>> adapter = PyTorchAdapter(nn.Linear(3, 2), task="regression", config=config)
+        >>> folder = Path("staging")
+        >>> folder.mkdir()
+        >>> facts = adapter.save(folder)
+        >>> load_network(folder, facts, nn.Linear, "safetensors")
+        Linear(in_features=3, out_features=2, bias=True)
     """
     cls = model_class or recorded_mixin_class(facts, folder)
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
-        raise ModelshareError(f"model_class must be a torch.nn.Module subclass, not {cls!r}")
+        raise InvalidInputError(f"model_class must be a torch.nn.Module subclass, not {cls!r}")
     weights = folder / facts.file
     if weights_format == "safetensors" and issubclass(cls, PyTorchModelHubMixin):
         return cls.from_pretrained(folder)
@@ -283,7 +297,7 @@ def load_network(
             model.load_state_dict(state)
     except (TypeError, KeyError, RuntimeError) as error:
         reason = " ".join(str(error).split())[:REASON_CHARS] or type(error).__name__
-        raise ModelshareError(
+        raise InvalidInputError(
             f"{cls.__name__} built from {CONFIG_FILE} does not hold the saved weights ({reason}); "
             "pass the model_class the release was made with"
         ) from None
@@ -301,27 +315,31 @@ def recorded_mixin_class(facts: ModelFacts, folder: Path) -> type:
     link into it. The module imported is checked once more.
 
     Example:
-        >>> recorded_mixin_class(bundle.record.model, bundle.path)
-        <class 'tests.seed.hub_model.MyModel'>
+        >>> facts = PyTorchAdapter(nn.Linear(3, 2), task="regression", config={}).describe()
+        >>> recorded_mixin_class(facts, Path("releases/tiny-net"))
+        Traceback (most recent call last):
+        ...
+        modelshare.errors.InvalidInputError: pass model_class= (the class torch.nn...Linear) ...
 
     Raises:
-        ModelshareError: the record names no mixin class, a path that is not a dotted Python
-            name, a module that is not installed or would come from the release folder, or
-            something that is not a PyTorchModelHubMixin class.
+        InvalidInputError: the record names no mixin class, a path that is not a dotted
+            Python name, or something that is not a PyTorchModelHubMixin class.
+        UnsafeContentError: the module would be imported from the release folder.
+        ModelshareError: the module is not installed.
     """
     path = facts.estimator_path
     if not facts.hub_mixin:
-        raise ModelshareError(f"pass model_class= (the class {path}) to load this PyTorch model")
+        raise InvalidInputError(f"pass model_class= (the class {path}) to load this PyTorch model")
     parts = path.split(".")
     if len(parts) < 2 or not all(part.isidentifier() for part in parts):
-        raise ModelshareError(
+        raise InvalidInputError(
             f"the record names the model class {path!r}, which is not a dotted Python name "
             "such as package.module.MyModel; pass model_class="
         )
     module = _import_installed(".".join(parts[:-1]), folder.resolve(), path)
     cls = getattr(module, parts[-1], None)
     if not (isinstance(cls, type) and issubclass(cls, PyTorchModelHubMixin)):
-        raise ModelshareError(f"{path} is not a PyTorchModelHubMixin class; pass model_class=")
+        raise InvalidInputError(f"{path} is not a PyTorchModelHubMixin class; pass model_class=")
     return cls
 
 
@@ -329,8 +347,8 @@ def build_module(cls: type, config: Mapping[str, Any]) -> nn.Module:
     """``cls(config=config)`` when the constructor takes a ``config``, else ``cls(**config)``.
 
     Example:
-        >>> build_module(MyModel, {"num_channels": 3, "hidden_size": 32, "num_classes": 10})
-        MyModel(...)
+        >>> build_module(nn.Linear, {"in_features": 3, "out_features": 2})
+        Linear(in_features=3, out_features=2, bias=True)
     """
     config = dict(config)
     return cls(config=config) if _construction(cls) == "config=config" else cls(**config)
@@ -376,7 +394,7 @@ def _not_installed(path: str) -> ModelshareError:
 
 
 def _from_release(path: str, module: str) -> ModelshareError:
-    return ModelshareError(
+    return UnsafeContentError(
         f"{path} would be imported from the release folder ({module} is found there), and "
         "nothing in a release runs when it is loaded; install the package that defines it, "
         "or pass model_class="
@@ -413,18 +431,20 @@ def _config_of(module: nn.Module, given: Any, hub_mixin: bool) -> dict[str, Any]
     if given is None:
         given = getattr(module, "config", None)
         if not isinstance(given, Mapping):
-            raise ModelshareError(
+            raise InvalidInputError(
                 f"{type(module).__name__} has no configuration to save: pass config= with "
                 "the arguments that rebuild it (config={} if its constructor takes none)"
             )
     if dataclasses.is_dataclass(given) and not isinstance(given, type):
         given = dataclasses.asdict(given)
     if not isinstance(given, Mapping):
-        raise ModelshareError(f"config= must be a dict or a dataclass, not {type(given).__name__}")
+        raise InvalidInputError(
+            f"config= must be a dict or a dataclass, not {type(given).__name__}"
+        )
     try:
         return json.loads(json.dumps(dict(given)))
     except (TypeError, ValueError) as error:
-        raise ModelshareError(f"config= must hold JSON values only: {error}") from None
+        raise InvalidInputError(f"config= must hold JSON values only: {error}") from None
 
 
 def _as_array(X: Any) -> np.ndarray:
@@ -434,12 +454,12 @@ def _as_array(X: Any) -> np.ndarray:
     elif isinstance(X, (np.ndarray, list, tuple)):
         array = np.asarray(X)
     else:
-        raise ModelshareError(
+        raise InvalidInputError(
             f"X is a {type(X).__name__}; pass a tensor, a numpy array or a DataFrame "
             "with one example per row"
         )
     if array.ndim < 2:
-        raise ModelshareError(
+        raise InvalidInputError(
             f"X has shape {array.shape}; pass one example per row (add a dimension for a "
             "single feature)"
         )

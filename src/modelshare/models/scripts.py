@@ -5,7 +5,18 @@ recorded at save time and compares its outputs with the recorded ones, which are
 ``examples/expected.safetensors`` beside it. ``Release.save`` runs it in a fresh process.
 
 Example:
-    >>> print(pytorch_example("seed-model", class_path="tests.seed.hub_model.MyModel", ...))
+    >>> script = pytorch_example("tiny-net", class_path="torch.nn.Linear", class_name="Linear",
+    ...     hub_mixin=False, construct="**config", returns_tensor=True, tensor_shapes=None)
+    >>> print(script[script.index("RELEASE = "):])
+    RELEASE = Path(__file__).resolve().parent.parent
+    <BLANKLINE>
+    config = json.loads((RELEASE / "config.json").read_text())
+    model = Linear(**config)
+    load_model(model, RELEASE / "model.safetensors")
+    model.eval()
+    ...
+    torch.testing.assert_close(outputs, recorded["outputs"], rtol=1e-4, atol=1e-5)
+    <BLANKLINE>
 """
 
 from __future__ import annotations
@@ -33,6 +44,10 @@ RECORDED = (
     "# environment are not the ones the release was made with.\n"
     f'recorded = load_file(RELEASE / "{EXPECTED_PATH}")'
 )
+NO_ROWS = (
+    "# The authors published no example inputs: run the model on inputs of your own, shaped\n"
+    "# as the card's training data describes."
+)
 
 
 def pytorch_example(
@@ -42,7 +57,7 @@ def pytorch_example(
     class_name: str,
     hub_mixin: bool,
     construct: str,
-    returns_tensor: bool,
+    returns_tensor: bool | None,
     tensor_shapes: dict[str, list[int]] | None,
 ) -> str:
     """The script of a PyTorch release.
@@ -51,6 +66,7 @@ def pytorch_example(
     model (``from_pretrained`` for a PyTorchModelHubMixin class, else the class built as
     ``Class({construct})`` with the weights loaded by safetensors) and checks its outputs.
     Without one, it lists the tensors and checks their names and shapes (``tensor_shapes``).
+    ``returns_tensor`` None: no inputs were recorded, and the script shows the loaded model.
 
     Example:
         >>> "from_pretrained" in pytorch_example("m", class_path="pkg.M", class_name="pkg.M",
@@ -61,22 +77,36 @@ def pytorch_example(
         assert tensor_shapes is not None
         return _tensor_listing(name, class_name, tensor_shapes)
     module, _, cls = class_path.rpartition(".")
+    checks = returns_tensor is not None
+    readers = [
+        name for name, needed in (("load_file", checks), ("load_model", not hub_mixin)) if needed
+    ]
+    imports = (["import torch"] if checks else []) + (
+        [f"from safetensors.torch import {', '.join(readers)}"] if readers else []
+    )
     if hub_mixin:
-        imports = ["import torch", "from safetensors.torch import load_file", ""]
         loading = f"model = {cls}.from_pretrained(RELEASE)"
     else:
-        imports = ["import torch", "from safetensors.torch import load_file, load_model", ""]
         loading = (
             f"{READ_CONFIG}\n"
             f"model = {cls}({construct})\n"
             f'load_model(model, RELEASE / "{WEIGHTS_FILE}")'
         )
-    first = "" if returns_tensor else "[0]"
     header = HEADER.format(
-        summary=f"Load the {name} model with its own class and check its outputs.",
+        summary=f"Load the {name} model with its own class"
+        + (" and check its outputs." if checks else "."),
         needs=f"Needs `{module}` (which defines {cls}) and the packages in {REQUIREMENTS_FILE}.\n",
     )
     stdlib = ["import json"] if not hub_mixin else []
+    checking = [NO_ROWS, "print(model)"]
+    if checks:
+        checking = [
+            RECORDED,
+            "with torch.no_grad():",
+            f'    outputs = model(recorded["inputs"]){"" if returns_tensor else "[0]"}',
+            "print(outputs)",
+            f'torch.testing.assert_close(outputs, recorded["outputs"], {TOLERANCE})',
+        ]
     return "\n".join(
         [
             header,
@@ -84,6 +114,7 @@ def pytorch_example(
             "from pathlib import Path",
             "",
             *imports,
+            *([""] if imports else []),
             f"from {module} import {cls}",
             "",
             RELEASE_PATH,
@@ -91,21 +122,18 @@ def pytorch_example(
             loading,
             "model.eval()",
             "",
-            RECORDED,
-            "with torch.no_grad():",
-            f'    outputs = model(recorded["inputs"]){first}',
-            "print(outputs)",
-            f'torch.testing.assert_close(outputs, recorded["outputs"], {TOLERANCE})',
+            *checking,
             "",
         ]
     )
 
 
 def transformers_example(
-    name: str, *, auto_class: str, texts: list[str], prints_labels: bool
+    name: str, *, auto_class: str, texts: list[str] | None, prints_labels: bool
 ) -> str:
     """The script of a transformers release: the Auto classes load model and tokenizer, the
-    model runs on a few texts, and its first output (the logits) is checked.
+    model runs on a few texts, and its first output (the logits) is checked; without texts,
+    the script shows the model's configuration.
 
     Example:
         >>> "AutoTokenizer" in transformers_example("m", auto_class="AutoModel",
@@ -118,9 +146,33 @@ def transformers_example(
         else "print(outputs[0])"
     )
     header = HEADER.format(
-        summary=f"Load the {name} model and tokenizer with transformers alone and check them.",
+        summary=f"Load the {name} model and tokenizer with transformers alone"
+        + (" and check them." if texts is not None else "."),
         needs=f"Needs the packages in {REQUIREMENTS_FILE}.\n",
     )
+    loading = [
+        RELEASE_PATH,
+        "",
+        "tokenizer = AutoTokenizer.from_pretrained(RELEASE)",
+        f"model = {auto_class}.from_pretrained(RELEASE)",
+        "model.eval()",
+        "",
+    ]
+    auto_import = f"from transformers import {', '.join(sorted([auto_class, 'AutoTokenizer']))}"
+    if texts is None:
+        return "\n".join(
+            [
+                header,
+                "from pathlib import Path",
+                "",
+                auto_import,
+                "",
+                *loading,
+                NO_ROWS,
+                "print(model.config)",
+                "",
+            ]
+        )
     return "\n".join(
         [
             header,
@@ -128,14 +180,9 @@ def transformers_example(
             "",
             "import torch",
             "from safetensors.torch import load_file",
-            f"from transformers import {', '.join(sorted([auto_class, 'AutoTokenizer']))}",
+            auto_import,
             "",
-            RELEASE_PATH,
-            "",
-            "tokenizer = AutoTokenizer.from_pretrained(RELEASE)",
-            f"model = {auto_class}.from_pretrained(RELEASE)",
-            "model.eval()",
-            "",
+            *loading,
             f"texts = {texts!r}",
             "with torch.no_grad():",
             '    inputs = tokenizer(texts, padding=True, truncation=True, return_tensors="pt")',

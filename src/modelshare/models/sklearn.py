@@ -11,7 +11,7 @@ Example:
     >>> save_model(example.model, Path("model.skops"))
     ['numpy.dtype']
     >>> load_model(Path("model.skops")).predict(example.X_test)[:2]
-    array(['Adelie', 'Gentoo'], dtype=object)
+    array(['Gentoo', 'Chinstrap'], dtype=object)
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from modelshare.data import as_frame
-from modelshare.errors import ModelshareError, UnsafeContentError
+from modelshare.errors import InvalidInputError, UnsafeContentError
 from modelshare.examples import example_script
 from modelshare.layout import SKOPS_FILE
 from modelshare.models.base import TABULAR_PIPELINE_TAGS, ModelAdapter, Task
@@ -65,13 +66,13 @@ def check_supported(model: Any) -> None:
         >>> check_supported({})
         Traceback (most recent call last):
         ...
-        modelshare.errors.ModelshareError: unsupported model type 'builtins.dict': modelshare ...
+        modelshare.errors.InvalidInputError: unsupported model type 'builtins.dict': ...
     """
     task_of(model)
     try:
         check_is_fitted(model)
     except NotFittedError:
-        raise ModelshareError(
+        raise InvalidInputError(
             "the model is not fitted: call .fit(X, y) before releasing it"
         ) from None
 
@@ -85,12 +86,12 @@ def task_of(model: Any) -> Task:
     """
     kind = qualified_name(type(model))
     if not isinstance(model, BaseEstimator):
-        raise ModelshareError(f"unsupported model type '{kind}': modelshare supports {SUPPORTED}")
+        raise InvalidInputError(f"unsupported model type '{kind}': modelshare supports {SUPPORTED}")
     if is_classifier(model):
         return "classification"
     if is_regressor(model):
         return "regression"
-    raise ModelshareError(
+    raise InvalidInputError(
         f"unsupported model type '{kind}': it is neither a classifier nor a regressor; "
         f"modelshare supports {SUPPORTED}"
     )
@@ -136,7 +137,7 @@ def model_modules(model: Any) -> set[str]:
 
     Example:
         >>> sorted(model_modules(example.model))
-        ['numpy', 'scipy', 'skops', 'sklearn']
+        ['numpy', 'scipy', 'sklearn', 'skops']
     """
     modules = set(ALWAYS_REQUIRED)
     seen: set[int] = set()
@@ -165,6 +166,43 @@ def random_seeds(model: Any) -> dict[str, int]:
         and isinstance(value, numbers.Integral)
         and not isinstance(value, bool)
     }
+
+
+def fitted_columns(model: Any, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as the model reads it: the columns it was fitted on, in their order (others
+    are left out: the model never reads them). A missing column, or another number of columns
+    for a model fitted without names, is refused by name.
+
+    Example:
+        >>> fitted_columns(model, X_test.assign(year=2008)).columns.tolist()[-1]
+        'sex'
+
+    Raises:
+        InvalidInputError: a column the model was fitted on is missing, or the count differs.
+    """
+    names = getattr(model, "feature_names_in_", None)
+    given = [str(column) for column in frame.columns]
+    if names is not None:
+        fitted = [str(name) for name in names]
+        missing = [name for name in fitted if name not in given]
+        if missing:
+            raise InvalidInputError(
+                f"the data lacks columns the model was fitted on: {_names(missing)}; "
+                "pass the columns it was fitted on"
+            )
+        return frame.rename(columns=str)[fitted]
+    count = getattr(model, "n_features_in_", None)
+    if count is not None and len(given) != count:
+        raise InvalidInputError(
+            f"the model was fitted on {count} columns, the data has {len(given)} "
+            f"({_names(given)}): pass the columns it was fitted on, in the same order"
+        )
+    return frame
+
+
+def _names(names: list[str], shown: int = 5) -> str:
+    listed = ", ".join(names[:shown])
+    return listed if len(names) <= shown else f"{listed} and {len(names) - shown} more"
 
 
 def _final_estimator(model: Any) -> Any:
@@ -229,12 +267,12 @@ def load_model(path: Path, trusted: Iterable[str] = ()) -> Any:
     nothing.
 
     Example:
-        >>> load_model(Path("model.skops")).predict(example.X_test)[:2]
-        array(['Adelie', 'Gentoo'], dtype=object)
+        >>> load_model(bundle.path / "model.skops").predict(X_test)[:2]
+        array(['Gentoo', 'Chinstrap'], dtype=object)
 
     Raises:
         UnsafeContentError: the file is a pickle, or needs a type that is not granted.
-        ModelshareError: the file is missing or not a skops file.
+        InvalidInputError: the file is missing or not a skops file.
     """
     path = Path(path)
     granted = require_trust(path.name, _needed_types(path), trusted)
@@ -244,7 +282,7 @@ def load_model(path: Path, trusted: Iterable[str] = ()) -> Any:
 def _needed_types(path: Path) -> list[str]:
     """The untrusted types of a skops file; a ModelshareError if the file is not one."""
     if not path.is_file():
-        raise ModelshareError(f"model file not found: {path}")
+        raise InvalidInputError(f"model file not found: {path}")
     if is_pickle_content(path):
         raise UnsafeContentError(
             f"{path.name} is a pickle, which runs code when loaded; {SKOPS_HINT}"
@@ -252,11 +290,11 @@ def _needed_types(path: Path) -> list[str]:
     with path.open("rb") as file:
         head = file.read(len(ZIP_MAGIC))
     if head != ZIP_MAGIC:
-        raise ModelshareError(f"{path.name} is not a skops file; {SKOPS_HINT}")
+        raise InvalidInputError(f"{path.name} is not a skops file; {SKOPS_HINT}")
     try:
         return sorted(skops_io().get_untrusted_types(file=path))
     except (KeyError, ValueError, TypeError, zipfile.BadZipFile):
-        raise ModelshareError(
+        raise InvalidInputError(
             f"{path.name} is a zip archive but not a readable skops file; {SKOPS_HINT}"
         ) from None
 
@@ -270,6 +308,7 @@ class SklearnAdapter(ModelAdapter):
 
     Example:
         >>> adapter = SklearnAdapter(example.model)
+        >>> Path("staging").mkdir()
         >>> adapter.save(Path("staging")).trusted_types
         ['numpy.dtype']
     """
@@ -285,12 +324,12 @@ class SklearnAdapter(ModelAdapter):
         return task_of(self.model)
 
     def features(self, X: Any) -> Any:
-        return as_frame(X)
+        return fitted_columns(self.model, as_frame(X))
 
     def predictor(self, predict: Any = None) -> Any:
         """The model itself: a scikit-learn estimator is its own predictor."""
         if predict is not None:
-            raise ModelshareError(
+            raise InvalidInputError(
                 "predict= is for PyTorch and transformers models; a scikit-learn model "
                 "predicts with its own predict()"
             )
@@ -319,7 +358,7 @@ class SklearnAdapter(ModelAdapter):
         return example_script(
             name,
             rows,
-            self.model.predict(rows).tolist(),
+            None if rows is None else self.model.predict(rows).tolist(),
             facts.trusted_types,
             facts.task,
             named_columns=facts.feature_names_in is not None,

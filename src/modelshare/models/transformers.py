@@ -7,11 +7,19 @@ The Hub metadata follows the architecture: ``*ForSequenceClassification`` is a
 Inputs are texts, one per example.
 
 Example:
+    >>> import torch
+    >>> words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a", "good", "bad", "film"]
+    >>> tokenizer = transformers.BertTokenizerFast(vocab=dict(zip(words, range(8))))
+    >>> config = transformers.BertConfig(vocab_size=8, hidden_size=8, num_hidden_layers=1,
+    ...     num_attention_heads=1, intermediate_size=8, id2label={0: "negative", 1: "positive"})
+    >>> _ = torch.manual_seed(0)
+    >>> model = transformers.BertForSequenceClassification(config)
     >>> adapter = TransformersAdapter(model, tokenizer=tokenizer)
     >>> adapter.task, adapter.describe().pipeline_tag
     ('classification', 'text-classification')
-    >>> adapter.predictor().predict(adapter.features(["a good film", "a bad film"]))
-    array(['positive', 'negative'], dtype='<U8')
+    >>> frame = adapter.features(["a good film", "a bad film"])
+    >>> adapter.predictor().predict(frame)  # untrained, so the labels mean nothing yet
+    array(['negative', 'negative'], dtype='<U8')
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ import pandas as pd
 import transformers
 from safetensors.torch import save_file
 
-from modelshare.errors import ModelshareError
+from modelshare.errors import InvalidInputError, ModelshareError
 from modelshare.layout import EXPECTED_PATH, WEIGHTS_FILE
 from modelshare.models.base import Task, check_task
 from modelshare.models.networks import (
@@ -110,11 +118,11 @@ class TransformersAdapter(NetworkAdapter):
         base_model: str | None = None,
     ) -> None:
         if not isinstance(model, transformers.PreTrainedModel):
-            raise ModelshareError(
+            raise InvalidInputError(
                 f"expected a transformers model, not {qualified_name(type(model))}"
             )
         if not (callable(tokenizer) and hasattr(tokenizer, "save_pretrained")):
-            raise ModelshareError(
+            raise InvalidInputError(
                 "a transformers release needs the tokenizer (or processor) that turns texts "
                 "into the model's inputs: pass tokenizer= to Release.model(...)"
             )
@@ -138,6 +146,14 @@ class TransformersAdapter(NetworkAdapter):
         """The texts of rows from :meth:`features`.
 
         Example:
+            >>> import torch
+            >>> words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a", "good", "bad", "film"]
+            >>> tokenizer = transformers.BertTokenizerFast(vocab=dict(zip(words, range(8))))
+            >>> config = transformers.BertConfig(vocab_size=8, hidden_size=8, num_hidden_layers=1,
+            ...     num_attention_heads=1, intermediate_size=8)
+            >>> _ = torch.manual_seed(0)
+            >>> model = transformers.BertForSequenceClassification(config)
+            >>> adapter = TransformersAdapter(model, tokenizer=tokenizer)
             >>> adapter.inputs(adapter.features(["a good film"]))
             ['a good film']
         """
@@ -147,6 +163,14 @@ class TransformersAdapter(NetworkAdapter):
         """The model's output for texts, tokenized as a batch.
 
         Example:
+            >>> import torch
+            >>> words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a", "good", "bad", "film"]
+            >>> tokenizer = transformers.BertTokenizerFast(vocab=dict(zip(words, range(8))))
+            >>> config = transformers.BertConfig(vocab_size=8, hidden_size=8, num_hidden_layers=1,
+            ...     num_attention_heads=1, intermediate_size=8)
+            >>> _ = torch.manual_seed(0)
+            >>> model = transformers.BertForSequenceClassification(config)
+            >>> adapter = TransformersAdapter(model, tokenizer=tokenizer)
             >>> adapter.forward(["a good film"]).logits.shape
             torch.Size([1, 2])
         """
@@ -212,11 +236,13 @@ class TransformersAdapter(NetworkAdapter):
             )
         return self._saved_facts(folder)
 
-    def example(self, name: str, rows: pd.DataFrame, facts: ModelFacts, folder: Path) -> str:
-        """Run the model on the texts of ``rows`` and record its first output."""
-        texts = self.inputs(rows)
-        outputs = run_in_batches(self.model, texts, self.forward)
-        save_file({"outputs": outputs.contiguous()}, str(folder / EXPECTED_PATH))
+    def example(self, name: str, rows: pd.DataFrame | None, facts: ModelFacts, folder: Path) -> str:
+        """Run the model on the texts of ``rows`` and record its first output (without rows,
+        the script loads the model and tokenizer and shows the configuration)."""
+        texts = None if rows is None else self.inputs(rows)
+        if texts is not None:
+            outputs = run_in_batches(self.model, texts, self.forward)
+            save_file({"outputs": outputs.contiguous()}, str(folder / EXPECTED_PATH))
         return transformers_example(
             name,
             auto_class=self.auto_class,
@@ -232,7 +258,17 @@ def load_pretrained(folder: Path, facts: ModelFacts, weights_format: str) -> Any
     ``torch.load(weights_only=True)``.
 
     Example:
-        >>> load_pretrained(Path("release"), bundle.record.model, "safetensors")
+        >>> import torch
+        >>> words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a", "good", "bad", "film"]
+        >>> tokenizer = transformers.BertTokenizerFast(vocab=dict(zip(words, range(8))))
+        >>> config = transformers.BertConfig(vocab_size=8, hidden_size=8, num_hidden_layers=1,
+        ...     num_attention_heads=1, intermediate_size=8)
+        >>> _ = torch.manual_seed(0)
+        >>> model = transformers.BertForSequenceClassification(config)
+        >>> folder = Path("staging")
+        >>> folder.mkdir()
+        >>> facts = TransformersAdapter(model, tokenizer=tokenizer).save(folder)
+        >>> load_pretrained(folder, facts, "safetensors")
         BertForSequenceClassification(...)
     """
     auto = getattr(transformers, auto_class_for(facts.estimator)[0])
@@ -250,8 +286,11 @@ def load_tokenizer(folder: Path) -> Any:
     """The tokenizer saved in a release, from local files only and without remote code.
 
     Example:
-        >>> load_tokenizer(Path("releases/review-sentiment"))("a fine film")["input_ids"][:2]
-        [101, 1037]
+        >>> words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a", "good", "bad", "film"]
+        >>> tokenizer = transformers.BertTokenizerFast(vocab=dict(zip(words, range(8))))
+        >>> _ = tokenizer.save_pretrained("staging")
+        >>> load_tokenizer(Path("staging"))("a good film")["input_ids"]
+        [2, 4, 5, 7, 3]
     """
     return transformers.AutoTokenizer.from_pretrained(
         folder, local_files_only=True, trust_remote_code=False
@@ -302,14 +341,16 @@ def _texts_frame(X: Any) -> pd.DataFrame:
     """Texts given as a list, a Series, an array or a one-column DataFrame, as a frame."""
     if isinstance(X, pd.DataFrame):
         if X.shape[1] != 1:
-            raise ModelshareError(f"X has {X.shape[1]} columns; pass one column of texts")
+            raise InvalidInputError(f"X has {X.shape[1]} columns; pass one column of texts")
         frame = X
     elif isinstance(X, pd.Series):
         frame = X.to_frame(X.name if X.name is not None else TEXT_COLUMN)
     elif isinstance(X, (list, tuple, np.ndarray)):
         frame = pd.DataFrame({TEXT_COLUMN: list(X)})
     else:
-        raise ModelshareError(f"X is a {type(X).__name__}; pass the texts as a list of strings")
+        raise InvalidInputError(f"X is a {type(X).__name__}; pass the texts as a list of strings")
     if not all(isinstance(text, str) for text in frame.iloc[:, 0]):
-        raise ModelshareError("a transformers text model reads texts: every value must be a string")
+        raise InvalidInputError(
+            "a transformers text model reads texts: every value must be a string"
+        )
     return frame

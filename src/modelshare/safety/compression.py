@@ -5,10 +5,16 @@ Memory stays small whatever the stream unpacks to: input is read in chunks of
 at most :data:`~modelshare.safety.sources.XZ_MEMORY_BYTES`.
 
 Example:
-    >>> compression = compression_of(head)
+    >>> import joblib
+    >>> from modelshare.safety import ScanLimits
+    >>> _ = joblib.dump({"weight": [0.5, 1.5]}, "model.joblib", compress="zlib")
+    >>> source = Source.for_file(Path("model.joblib"), ScanLimits())
+    >>> compression = compression_of(source.head(64))
     >>> compression.name
     'zlib'
-    >>> body = unpacked(source, compression)
+    >>> with unpacked(source, compression).open() as body:
+    ...     body.read(2)  # a pickle
+    b'\\x80\\x04'
 """
 
 from __future__ import annotations
@@ -98,13 +104,20 @@ COMPRESSIONS = (
 )
 
 
+SNIFF_OUTPUT = 1 << 16
+"""Bytes a head may decompress to while its compression is sniffed."""
+
+
 def compression_of(head: bytes) -> Compression | None:
     """The compression the content starts with, if any.
 
     Example:
+        >>> import gzip
         >>> compression_of(gzip.compress(b"{}")).name
         'gzip'
-        >>> compression_of(b"x^2 is a square") is None
+        >>> compression_of(b"x-ray images") is None  # text that starts like zlib
+        True
+        >>> compression_of(b"x^2 is a square") is None  # a valid zlib header, then no stream
         True
     """
     for compression in COMPRESSIONS:
@@ -120,17 +133,24 @@ def unpacked(source: Source, compression: Compression) -> Unpacked:
     charged to the source's budget.
 
     Example:
-        >>> unpacked(source, compression_of(head)).open().read(2)
+        >>> import gzip, pickle
+        >>> from modelshare.safety import ScanLimits
+        >>> _ = Path("model.pkl.gz").write_bytes(gzip.compress(pickle.dumps([0.5], protocol=4)))
+        >>> source = Source.for_file(Path("model.pkl.gz"), ScanLimits())
+        >>> with unpacked(source, compression_of(source.head(64))).open() as body:
+        ...     body.read(2)
         b'\\x80\\x04'
     """
     return Unpacked(lambda: DecompressedStream(source.open(), compression), source.budget)
 
 
 def _starts_decompressing(compression: Compression, head: bytes) -> bool:
-    """Whether the head starts a stream of this compression: it decompresses, or it is an
-    lzma header asking for more memory than the scan grants (joblib still reads it)."""
+    """Whether the head starts a stream of this compression: all of it decompresses (up to
+    :data:`SNIFF_OUTPUT` bytes out, so text that merely starts like zlib is not taken for it),
+    or it is an lzma header asking for more memory than the scan grants (joblib still reads
+    it)."""
     try:
-        compression.new_decompressor().decompress(head, 1)
+        compression.new_decompressor().decompress(head, SNIFF_OUTPUT)
     except lzma.LZMAError as error:
         return str(error) == LZMA_MEMORY_LIMIT
     except DECOMPRESSION_ERRORS:
@@ -143,8 +163,10 @@ class DecompressedStream(io.RawIOBase):
     as gzip, bz2, xz and joblib's zlib files do; a truncated stream raises :class:`EOFError`.
 
     Example:
-        >>> DecompressedStream(io.BytesIO(gzip.compress(b"abc")), compression).read(3)
-        b'abc'
+        >>> import gzip
+        >>> compression = compression_of(gzip.compress(b"abc"))
+        >>> DecompressedStream(io.BytesIO(gzip.compress(b"abc") * 2), compression).read()
+        b'abcabc'
     """
 
     def __init__(self, raw: BinaryIO, compression: Compression) -> None:

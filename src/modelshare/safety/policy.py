@@ -3,13 +3,19 @@ caller opts in with ``allow_pickle=True``, and even then only after a clean scan
 checkpoints are then loaded by torch's ``weights_only`` unpickler, never by ``pickle.load``.
 
 Example:
+    >>> import torch
+    >>> from safetensors.torch import save_file
+    >>> save_file({"weight": torch.zeros(2, 3)}, "model.safetensors")
+    >>> torch.save({"weight": torch.zeros(2, 3)}, "pytorch_model.bin")
     >>> refuse_pickle(Path("model.safetensors")).format
     'safetensors'
     >>> refuse_pickle(Path("pytorch_model.bin"))
     Traceback (most recent call last):
     ...
-    modelshare.errors.ModelshareError: pytorch_model.bin is a pytorch file, which runs code ...
+    modelshare.errors.UnsafeContentError: pytorch_model.bin is a pytorch file, which runs code ...
     >>> state_dict = safe_torch_load(Path("pytorch_model.bin"))
+    >>> state_dict["weight"].shape
+    torch.Size([2, 3])
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from modelshare.errors import ModelshareError, UnsafeContentError
+from modelshare.errors import InvalidInputError, ModelshareError, UnsafeContentError
 from modelshare.layout import SKOPS_FILE
 from modelshare.safety.report import FileScan, ScanReport
 from modelshare.safety.scan import scan_file, scan_path
@@ -41,6 +47,7 @@ def is_pickle_content(path: str | Path) -> bool:
     """Whether loading the file would unpickle anything, whatever its name says.
 
     Example:
+        >>> _ = Path("weights.safetensors").write_bytes(pickle.dumps({"weight": [0.5, 1.5]}))
         >>> is_pickle_content("weights.safetensors")  # a pickle renamed
         True
     """
@@ -48,19 +55,30 @@ def is_pickle_content(path: str | Path) -> bool:
 
 
 def refuse_pickle(
-    path: str | Path, *, allow_pickle: bool = False, trusted: Iterable[str] = ()
+    path: str | Path,
+    *,
+    allow_pickle: bool = False,
+    trusted: Iterable[str] = (),
+    fix: str | None = None,
 ) -> FileScan:
     """Return the file's scan, or raise saying why it must not be loaded: anything unsafe is
     refused; a pickle is refused unless ``allow_pickle=True``; a skops file is refused when
-    it needs a type that neither modelshare's default list nor ``trusted`` grants.
+    it needs a type that neither modelshare's default list nor ``trusted`` grants. ``fix``
+    replaces the advice that ends the message (by default: what to publish instead).
 
     With ``allow_pickle=True`` a pickle passes only when every global it imports is on the
     allowlist and it reads completely; the caller must still load it with a restricted
     loader (:func:`safe_torch_load`), never with ``pickle.load``.
 
     Example:
-        >>> refuse_pickle("state_dict.pt", allow_pickle=True).format
-        'pytorch'
+        >>> _ = Path("state_dict.pkl").write_bytes(pickle.dumps({"weight": [0.5, 1.5]}))
+        >>> refuse_pickle("state_dict.pkl", allow_pickle=True).format
+        'pickle'
+        >>> _ = Path("model.bin").write_bytes(b"cos\\nsystem\\n(S'ls'\\ntR.")  # runs os.system
+        >>> refuse_pickle("model.bin", allow_pickle=True)
+        Traceback (most recent call last):
+        ...
+        modelshare.errors.UnsafeContentError: model.bin (pickle) is unsafe: it imports os.system...
 
     Raises:
         UnsafeContentError: the file is unsafe, or a pickle that was not allowed.
@@ -68,7 +86,7 @@ def refuse_pickle(
     path = Path(path)
     scan = scan_file(path, trusted=trusted)
     if not scan.safe:
-        raise UnsafeContentError(refusal_message(path.name, scan))
+        raise UnsafeContentError(refusal_message(path.name, scan, fix=fix))
     if scan.contains_pickle and not allow_pickle:
         raise UnsafeContentError(
             f"{path.name} is a {scan.format} file, which runs code when loaded; "
@@ -108,18 +126,21 @@ def refuse_unsafe_release(
     )
 
 
-def safe_torch_load(path: str | Path) -> Any:
+def safe_torch_load(path: str | Path, *, fix: str | None = None) -> Any:
     """Load a PyTorch checkpoint on the CPU with ``torch.load(weights_only=True)``, after a
-    clean scan; every refusal, ours or torch's, is a one-line :class:`ModelshareError`.
+    clean scan; every refusal, ours or torch's, is a one-line :class:`ModelshareError`
+    (ending with ``fix`` when given, see :func:`refuse_pickle`).
 
     Example:
+        >>> import torch
+        >>> torch.save(torch.nn.Sequential(torch.nn.Linear(3, 2)).state_dict(), "state_dict.pt")
         >>> safe_torch_load("state_dict.pt")["0.weight"].shape
         torch.Size([2, 3])
     """
     path = Path(path)
-    scan = refuse_pickle(path, allow_pickle=True)
+    scan = refuse_pickle(path, allow_pickle=True, fix=fix)
     if scan.format not in TORCH_FORMATS:
-        raise ModelshareError(
+        raise InvalidInputError(
             f"{path.name} is a {scan.format} file, not a PyTorch checkpoint written by torch.save"
         )
     torch = _import_torch()
@@ -127,23 +148,26 @@ def safe_torch_load(path: str | Path) -> Any:
         with path.open("rb") as stream:  # a stream: torch picks no loader by file name
             return torch.load(stream, weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as error:
-        raise ModelshareError(
+        raise UnsafeContentError(
             f"{path.name} was not loaded: torch's weights_only loader refused it "
             f"({_torch_reason(error)})"
         ) from None
     except RuntimeError as error:
-        raise ModelshareError(
+        raise InvalidInputError(
             f"{path.name} is not a readable PyTorch checkpoint: {_torch_reason(error)}"
         ) from None
 
 
-def refusal_message(name: str, scan: FileScan, outcome: str = "it was not loaded") -> str:
+def refusal_message(
+    name: str, scan: FileScan, outcome: str = "it was not loaded", *, fix: str | None = None
+) -> str:
     """Why an unsafe file is refused, in one line: its unsafe imports and problems, or the
     types it needs that nobody trusted; then ``outcome`` and what to do.
 
     Example:
-        >>> refusal_message("model.bin", scan_file("model.bin"))
-        'model.bin (pickle) is unsafe: it imports os.system, not on the allowlist; it was ...'
+        >>> _ = Path("model.bin").write_bytes(b"cos\\nsystem\\n(S'ls'\\ntR.")  # runs os.system
+        >>> print(refusal_message("model.bin", scan_file("model.bin")))
+        model.bin (pickle) is unsafe: it imports os.system, not on the allowlist; it was not ...
     """
     reasons = []
     if scan.unsafe_globals:
@@ -154,7 +178,7 @@ def refusal_message(name: str, scan: FileScan, outcome: str = "it was not loaded
     if reasons:
         return (
             f"{name} ({scan.format}) is unsafe: {'; '.join(reasons)}; {outcome}; "
-            f"{_fix(scan.format)}"
+            f"{fix or _fix(scan.format)}"
         )
     return trust_refusal(name, list(scan.needs_trust), outcome)
 

@@ -8,9 +8,10 @@ accept a chosen share of those rows: the true-positive rate (``tpr``, 95 % by de
 share they flag is measured and stored beside them.
 
 Example:
-    >>> thresholds = calibrate(profile, predictor, frame, dataset="penguins-test")
-    >>> thresholds.max_softmax, thresholds.flagged_share
-    (0.71, 0.088)
+    >>> thresholds = calibrate(profile, model, X_test, dataset="penguins-test")
+    >>> round(thresholds.max_softmax, 2), thresholds.flagged_share
+    (0.54, 0.0)
+    >>> Path("staging").mkdir()
     >>> thresholds.save(Path("staging"))
 """
 
@@ -26,10 +27,10 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from modelshare.data import non_finite_cells
-from modelshare.errors import ModelshareError, first_validation_error
+from modelshare.errors import InvalidInputError, ModelshareError, first_validation_error
 from modelshare.layout import OOD_FILE
 from modelshare.models.predictors import ScorePredictor, proba_logits
-from modelshare.profile.model import DataProfile
+from modelshare.profiling.model import DataProfile
 from modelshare.shift.ood import TPR, OODScorer, energy_scores
 
 CALIBRATION_LEVELS = 201
@@ -51,6 +52,18 @@ class OODThresholds(BaseModel):
     max_softmax: float | None = Field(description="smallest accepted maximum class probability")
     energy: float | None = Field(description="largest accepted energy score (logits only)")
     flagged_share: float = Field(ge=0, le=1, description="share of its rows flagged by any check")
+    fixed_share: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="share of its rows flagged by the range, category and missing-value "
+        "checks, which no threshold moves",
+    )
+
+    @property
+    def reached(self) -> bool:
+        """Whether all checks together accept at least ``tpr`` of the calibration rows."""
+        return self.flagged_share <= 1 - self.tpr + 1e-9
 
     def save(self, folder: Path) -> None:
         """Write ``ood_thresholds.json`` into ``folder``."""
@@ -95,16 +108,18 @@ def calibrate(
 
     Every score's threshold is its quantile at the same level, the lowest level from ``tpr``
     up at which the rows flagged by any check (out-of-range values and unseen categories
-    included) are at most ``1 - tpr`` of them.
+    included) are at most ``1 - tpr`` of them. When the range and category checks alone flag
+    more, no level reaches ``tpr``: the thresholds lie at the highest level, and
+    :attr:`OODThresholds.reached` is False.
 
     Example:
-        >>> calibrate(profile, model, X_validation, dataset="validation", tpr=0.9).tpr
+        >>> calibrate(profile, model, X_test, dataset="validation", tpr=0.9).tpr
         0.9
     """
     if not 0 < tpr < 1:
-        raise ModelshareError(f"the true-positive rate must lie between 0 and 1, not {tpr}")
+        raise InvalidInputError(f"the true-positive rate must lie between 0 and 1, not {tpr}")
     if len(frame) < rows_needed(tpr):
-        raise ModelshareError(
+        raise InvalidInputError(
             f"dataset {dataset!r} has {len(frame)} rows; thresholds at a true-positive rate of "
             f"{tpr:g} need at least {rows_needed(tpr)}"
         )
@@ -121,6 +136,7 @@ def calibrate(
         score_quantile=round(float(level), 4),
         **thresholds,
         flagged_share=round(float(flagged.mean()), 4),
+        fixed_share=round(float(scores.fixed.mean()), 4),
     )
 
 
@@ -183,9 +199,9 @@ def class_outputs(predictor: Any, frame: pd.DataFrame) -> tuple[Any, Any]:
     outputs are NaN, and there are none when no row can be scored.
 
     Example:
-        >>> proba, logits = class_outputs(pipeline, X_test)
+        >>> proba, logits = class_outputs(model, X_test)
         >>> proba.shape, logits.shape
-        ((68, 3), (68, 3))
+        ((45, 3), (45, 3))
     """
     if predictor is None or getattr(predictor, "classes_", None) is None:
         return None, None
