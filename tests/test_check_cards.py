@@ -280,3 +280,27 @@ def test_headings_match_through_synonyms() -> None:
     assert by_id["data.collection"].status == "present"
     assert by_id["limitations"].evidence == "'## Caveats' (line 7)"
     assert by_id["license"].evidence == "'## Licence' (line 11)"
+
+
+def test_a_heading_written_with_a_no_break_space_is_a_heading() -> None:
+    card = "# Model\n\n##\u00a0Intended uses & limitations\n\nTeaching how models are shared.\n"
+
+    parsed = parse_card(card)
+    intended = next(item for item in audit_card(card).items if item.id == "uses.intended")
+
+    assert [(s.heading, s.level) for s in parsed.sections][1] == ("Intended uses & limitations", 2)
+    assert intended.status == "present", intended.evidence
+
+
+def test_an_empty_section_is_not_filled_by_a_subsection_on_another_topic() -> None:
+    card = (
+        "# Model\n\n## Model Card Contact\n\n### Framework versions\n\n"
+        "- Transformers 4.40.0\n- Pytorch 2.2.0\n"
+    )
+    filled = card.replace("## Model Card Contact\n\n", "## Model Card Contact\n\nml@lab.org\n\n")
+
+    statuses = {item.id: item.status for item in audit_card(card).items}
+
+    assert statuses["contact"] == "missing"
+    assert statuses["environment"] == "present"
+    assert {i.id: i.status for i in audit_card(filled).items}["contact"] == "present"

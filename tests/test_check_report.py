@@ -193,3 +193,21 @@ def test_a_one_megabyte_card_is_read_in_one_pass() -> None:
     report = audit_card(big)
     assert len(big) > 1_000_000
     assert {item.id for item in report.items} == {item.id for item in ITEMS}
+
+
+def test_a_narrow_or_logged_report_gives_each_finding_a_block_of_whole_lines() -> None:
+    report = audit_card("# Model\n\n## License\n\nmit\n\nTODO: describe the training data.\n")
+    narrow = Console(file=io.StringIO(), width=80, soft_wrap=True)
+    wide = Console(file=io.StringIO(), width=160, force_terminal=True)
+
+    render_report(report, narrow)
+    render_report(report, wide)
+
+    lines = narrow.file.getvalue().splitlines()
+    missing = next(item for item in report.items if item.status == "missing")
+    heading = next(i for i, line in enumerate(lines) if line.endswith(f" {missing.id} (required)"))
+    assert lines[heading].startswith("missing ")
+    assert lines[heading + 1] == f"    {missing.evidence}"
+    assert lines[heading + 2] == f"    fix: {missing.fix}"
+    assert "│" not in narrow.file.getvalue()
+    assert "│" in wide.file.getvalue()

@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from modelshare.audit.check import audit_card, check_path
@@ -142,3 +143,26 @@ def test_json_of_a_risky_card_is_valid_and_lists_what_blocks() -> None:
     data = json.loads(audit_card(NC_DATA_CARD).to_json())
     assert data["passed"] is False and data["exit_code"] == 1
     assert "risk.intellectual_property" in data["blocking"]
+
+
+@pytest.mark.parametrize(
+    ("features", "texts"),
+    [
+        (["gender", "SeniorCitizen", "Partner", "tenure", "MonthlyCharges"], []),
+        (["workclass", "education", "occupation", "relationship", "hours-per-week"], []),
+        (["x0"], [("card", "The model summarises medical reports written by radiologists.")]),
+        (["x0"], [("card", "Predicts the yearly income of individuals from census answers.")]),
+    ],
+    ids=["telco-churn", "adult-census", "medical-reports", "income-of-individuals"],
+)
+def test_common_data_about_people_is_recognised(features: list[str], texts: list) -> None:
+    from modelshare.audit.people import detect_people
+
+    assert detect_people(features, texts).involves_people
+
+
+def test_individual_trees_and_penguins_are_no_people() -> None:
+    from modelshare.audit.people import detect_people
+
+    texts = [("card", "Each individual tree of the forest votes on the species of a penguin.")]
+    assert not detect_people(["bill_length_mm", "island"], texts).involves_people

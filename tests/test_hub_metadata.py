@@ -336,3 +336,25 @@ def test_the_bundled_hub_lists_hold_what_cards_use() -> None:
     assert {"transformers", "sklearn", "timm"} <= hub_libraries()
     assert {"en", "fr", "eng", "yue", "multilingual", "code"} <= hub_languages()
     assert len(hub_languages()) > 7000
+
+
+def test_a_trainer_dataset_args_string_is_a_warning_with_the_fix() -> None:
+    model_index = [
+        {
+            "name": "m",
+            "results": [
+                {
+                    "task": {"type": "text-classification"},
+                    "dataset": {"type": "imdb", "name": "IMDb", "args": "default"},
+                    "metrics": [{"type": "accuracy", "value": 0.9}],
+                }
+            ],
+        }
+    ]
+
+    [problem] = validate_metadata({"model-index": model_index})
+
+    assert (problem.key, problem.severity) == ("model-index[0].results[0].dataset.args", "warning")
+    assert "older model-index spec" in problem.message and "`config: default`" in problem.message
+    model_index[0]["results"][0]["dataset"]["args"] = 3
+    assert validate_metadata({"model-index": model_index})[0].severity == "error"

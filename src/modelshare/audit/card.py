@@ -68,8 +68,11 @@ TEMPLATE_BOILERPLATE = frozenset(
 )
 """Sentences of huggingface_hub's default template that stay when nothing is filled in."""
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]++(.*?))?(?<![ \t])(?:[ \t]+#+)?[ \t]*$")
-"""An ATX heading; the closing ``#``s are tried only after a non-blank (linear time)."""
+_ATX = re.compile(
+    r"^ {0,3}(#{1,6})(?:[ \t\u00a0]++(.*?))?(?<![ \t\u00a0])(?:[ \t\u00a0]+#+)?[ \t\u00a0]*$"
+)
+"""An ATX heading; the closing ``#``s are tried only after a non-blank (linear time). A
+no-break space after the ``#``s counts as a space, as card generators (skops) write it."""
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _NOT_PARAGRAPH = re.compile(r"^\s*(?:[-*+>|]|\d+[.)]\s|$)")

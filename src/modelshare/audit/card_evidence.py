@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from modelshare.audit.card import Excerpt, ParsedCard
+from modelshare.audit.card import Excerpt, ParsedCard, Section
 from modelshare.audit.checklist import (
     ITEMS,
     ITEMS_BY_ID,
@@ -200,7 +200,11 @@ def _file_evidence(item: ChecklistItem, folder: Path | None) -> Assessment | Non
 
 def _section_evidence(item: ChecklistItem, card: ParsedCard) -> Assessment | None:
     """A section titled for the item that holds content (partial if placeholders remain)."""
-    filled = [s for s in card.where(item.headings.titles).sections if not s.placeholder]
+    filled = [
+        s
+        for s in card.where(item.headings.titles).sections
+        if not s.placeholder and _filled_for(item, s, card)
+    ]
     if not filled:
         return None
     complete = [s for s in filled if not s.unfinished]
@@ -211,6 +215,24 @@ def _section_evidence(item: ChecklistItem, card: ParsedCard) -> Assessment | Non
         "partial",
         f"{section.describe()} still holds a placeholder at line {section.marker_line}",
         section.line,
+    )
+
+
+def _filled_for(item: ChecklistItem, section: Section, card: ParsedCard) -> bool:
+    """Whether a section titled for ``item`` holds content about it: text of its own, or a
+    subsection that is not titled for another item (an empty ``## Model Card Contact`` with a
+    ``### Framework versions`` under it says nothing about contact)."""
+    if section.content:
+        return True
+    depth = len(section.path)
+    below = [
+        other
+        for other in card.sections
+        if len(other.path) > depth and other.path[:depth] == section.path and other.content
+    ]
+    return any(
+        not any(rival.headings.titles(other.path) for rival in ITEMS if rival.id != item.id)
+        for other in below
     )
 
 

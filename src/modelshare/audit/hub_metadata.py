@@ -605,6 +605,8 @@ class _Field:
     required: bool = False
     example: str = ""
     fields: Mapping[str, _Field] = field(default_factory=dict)
+    legacy_text: bool = False
+    """A string here is what the Hub's older spec allowed: a warning, not an error."""
 
 
 _KINDS: dict[_Kind, tuple[Callable[[Any], bool], str]] = {
@@ -639,7 +641,7 @@ _RESULT = {
             "config": _Field("text"),
             "split": _Field("text"),
             "revision": _Field("text"),
-            "args": _Field("mapping"),
+            "args": _Field("mapping", legacy_text=True),
         },
     ),
     "metrics": _Field("list", True, "[{type: accuracy, value: 0.91}]", _METRIC),
@@ -657,19 +659,25 @@ _MODEL_INDEX = _Field(
 def _check_model_index(metadata: Mapping[str, Any]) -> list[MetadataProblem]:
     model_index = metadata["model-index"]
     problems = _check_node(model_index, "model-index", _MODEL_INDEX)
-    if problems:
+    if any(problem.severity == "error" for problem in problems):
         return problems
     try:
         model_index_to_eval_results(model_index)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         reason = " ".join(f"{type(error).__name__}: {error}".split())
         message = f"huggingface_hub cannot read model-index ({reason}): see {MODEL_INDEX_SPEC_URL}"
-        return [_problem("model-index", model_index, message)]
-    return _task_type_problems(model_index)
+        return [*problems, _problem("model-index", model_index, message)]
+    return [*problems, *_task_type_problems(model_index)]
 
 
 def _check_node(value: Any, path: str, spec: _Field) -> list[MetadataProblem]:
     accepts, expected = _KINDS[spec.kind]
+    if spec.legacy_text and isinstance(value, str):
+        message = (
+            f"{path} is the string {_q(value)}, as the Hub's older model-index spec allowed "
+            f"(Trainer writes it): write {expected} instead, e.g. `config: {value}`, or remove it"
+        )
+        return [_problem(path, value, message, "warning")]
     if not accepts(value):
         return [_type_problem(path, value, expected)]
     if spec.kind == "list" and spec.fields:

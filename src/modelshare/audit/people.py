@@ -61,6 +61,14 @@ PERSON_FEATURE_WORDS = frozenset(
         "veteran",
         "caste",
         "bmi",
+        "citizen",
+        "senior",
+        "dependents",
+        "occupation",
+        "education",
+        "relationship",
+        "diagnosis",
+        "medical",
     }
 )
 """Words of a feature name that suggest the rows describe people."""
@@ -70,7 +78,8 @@ PERSON_TEXT = re.compile(
     r"|claimants?|applicants?|employees?|job candidates?|citizens?|residents?|voters?"
     r"|tenants?|borrowers?|defendants?|offenders?"
     r"|inmates?|participants?|human subjects?|personal (?:data|information)|user data"
-    r"|user-generated|demographics?|medical records?|health records?|social media posts?"
+    r"|user-generated|demographics?|medical (?:records?|reports?|notes?)|health records?"
+    r"|clinical notes?|social media posts?|census|individuals"
     r"|face images?|facial images?)\b"
 )
 """Words of a card that suggest the model is trained on, or decides about, people."""

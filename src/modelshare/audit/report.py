@@ -220,13 +220,65 @@ def render_report(report: CheckReport, console: Console) -> None:
     """
     from rich.text import Text
 
-    console.print(_items_table(report))
-    if any(risk.raised for risk in report.risks):
-        console.print(_risks_table(report))
-    if report.problems:
-        console.print(_problems_table(report))
+    if console.width < WIDE_LAYOUT or not console.is_terminal:
+        _print_blocks(report, console)
+    else:
+        console.print(_items_table(report))
+        if any(risk.raised for risk in report.risks):
+            console.print(_risks_table(report))
+        if report.problems:
+            console.print(_problems_table(report))
     verdict, style = ("passed: ", "green") if report.passed else ("failed: ", "bold red")
     console.print(Text(verdict, style=style) + Text(summary_line(report)))
+
+
+WIDE_LAYOUT = 120
+"""Below this many columns, or when the output is no terminal (a CI log, a pipe), the report
+prints one block per finding instead of tables whose text columns would wrap to a few
+characters."""
+
+
+def _print_blocks(report: CheckReport, console: Console) -> None:
+    """The report as blocks: a heading line per item, risk and problem, its evidence and fix
+    indented beneath (whole: a console that wraps wraps them, a log keeps them on one line)."""
+    from rich.text import Text
+
+    def block(heading: Text, *lines: str) -> None:
+        console.print(heading)
+        for line in lines:
+            if line:
+                console.print(Text(f"    {line}"))
+
+    console.print(Text(f"modelshare check {report.path}", style="bold"))
+    for item in report.items:
+        need = "required" if item.required else "recommended"
+        heading = Text(f"{item.status:<14}", style=STATUS_STYLES[item.status])
+        block(
+            heading + Text(f" {item.id} ({need})"),
+            item.evidence,
+            f"fix: {item.fix}" if item.fix else "",
+            f"waived: {item.waiver}" if item.waiver else "",
+        )
+    raised = [risk for risk in report.risks if risk.raised]
+    if raised:
+        console.print(Text("Risks raised", style="bold"))
+    for risk in raised:
+        style = "bold red" if risk.level == "block" else "yellow"
+        block(
+            Text(f"{risk.level:<14}", style=style) + Text(f" {risk.id}"),
+            *risk.evidence,
+            f"fix: {risk.fix}",
+        )
+    if report.problems:
+        console.print(Text("Problems", style="bold"))
+    for problem in report.problems:
+        where = f" (line {problem.line})" if problem.line else ""
+        style = "red" if problem.severity == "error" else "yellow"
+        block(
+            Text(f"{problem.severity:<14}", style=style)
+            + Text(f" {problem.source}: {problem.key}{where}"),
+            problem.message,
+        )
 
 
 def _table(title: str, columns: tuple[tuple[str, int | None], ...]) -> Table:
