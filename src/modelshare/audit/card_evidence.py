@@ -302,12 +302,27 @@ def detect_card_people(card: ParsedCard) -> PeopleEvidence:
         ("line 3: 'patients'",)
     """
     words = people_in_text(card.content_text)
-    evidence = people_in_features(card_feature_names(card.text))
+    evidence = people_in_features(card_feature_names(card.text) + card_target_names(card.text))
     evidence += [f"line {card.line_of(offset)}: {word!r}" for offset, word in words]
     return PeopleEvidence(bool(evidence), tuple(evidence[:5]))
 
 
 FEATURE_TABLE_ROW = re.compile(r"^\| *(?:`([^`|\n]+)`|([^|\n]+?)) *\|", re.M)
+
+
+TARGET_ROW = re.compile(r"^\| *Target *\| *`([^`|\n]+)`", re.M)
+"""A statistics table's ``| Target | `name` (kind) |`` row, as modelshare cards write it."""
+
+
+def card_target_names(text: str) -> list[str]:
+    """The target columns the card's statistics tables name (the record audit reads the
+    target's name from the record).
+
+    Example:
+        >>> card_target_names("| Target | `diagnosis` (binary) |\\n")
+        ['diagnosis']
+    """
+    return list(dict.fromkeys(TARGET_ROW.findall(text)))
 
 
 def card_feature_names(text: str) -> list[str]:
