@@ -304,3 +304,20 @@ def test_an_empty_section_is_not_filled_by_a_subsection_on_another_topic() -> No
     assert statuses["contact"] == "missing"
     assert statuses["environment"] == "present"
     assert {i.id: i.status for i in audit_card(filled).items}["contact"] == "present"
+
+
+def test_an_untouched_skops_card_documents_no_contact_citation_or_authors(tmp_path: Path) -> None:
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    from skops import card
+
+    X, y = load_iris(return_X_y=True)
+    card.Card(LogisticRegression(max_iter=500).fit(X, y)).save(tmp_path / "README.md")
+    text = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "You can contact the model card authors through following channels:" in text
+
+    statuses = {item.id: item.status for item in audit_card(text).items}
+
+    assert statuses["contact"] == "missing"
+    assert statuses["citation"] == "missing"
+    assert statuses["model.hyperparameters"] == "present"  # skops writes the real table

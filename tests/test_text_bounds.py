@@ -74,6 +74,8 @@ TOKENS = {  # a token repeated: long lines of text the patterns look for
     "template braces": "{{",
     "numbers": "1,",
     "mentions": "@a",
+    "unclosed scripts": "<script ",
+    "closed styles": "<style>a</style>",
 }
 WORD_SIZE = 10_000
 TOKEN_SIZE = 4_000

@@ -64,9 +64,14 @@ TEMPLATE_BOILERPLATE = frozenset(
         "carbon emissions can be estimated using the [machine learning impact calculator]"
         "(https://mlco2.github.io/impact#compute) presented in [lacoste et al. (2019)]"
         "(https://arxiv.org/abs/1910.09700).",
+        # skops' default template
+        "you can contact the model card authors through following channels:",
+        "this model card is written by following authors:",
+        "below you can find information related to citation.",
     }
 )
-"""Sentences of huggingface_hub's default template that stay when nothing is filled in."""
+"""Sentences of huggingface_hub's and skops' default templates that stay when nothing is
+filled in."""
 
 _ATX = re.compile(
     r"^ {0,3}(#{1,6})(?:[ \t\u00a0]++(.*?))?(?<![ \t\u00a0])(?:[ \t\u00a0]+#+)?[ \t\u00a0]*$"
@@ -367,6 +372,23 @@ class _Open:
         )
 
 
+_CODE_PLACEHOLDER = re.compile(r"\W*+more\s+info(?:rmation)?\s+needed\W*+", re.IGNORECASE)
+"""A code line that is only a template's placeholder (skops' citation block holds one)."""
+
+
+def code_line_kind(raw: str) -> str:
+    """``'content'``, ``'marker'`` or ``'blank'`` for a line inside a fenced code block: code
+    counts as written, unless the line is only ``[More Information Needed]``.
+
+    Example:
+        >>> code_line_kind("[More Information Needed]"), code_line_kind("@misc{key,")
+        ('marker', 'content')
+    """
+    if not raw.strip():
+        return "blank"
+    return "marker" if _CODE_PLACEHOLDER.fullmatch(raw.strip()) else "content"
+
+
 class _Reader:
     """Reads lines in order and cuts them into sections; linear in the card's size."""
 
@@ -398,7 +420,7 @@ class _Reader:
         """Add one body line to the innermost section."""
         top = self.stack[-1]
         top.body.append(raw)
-        kind = ("content" if raw.strip() else "blank") if code else line_kind(visible)
+        kind = code_line_kind(raw) if code else line_kind(visible)
         if kind == "content":
             top.content.append((number, raw.strip()))
         elif kind == "marker":
@@ -466,6 +488,34 @@ def _is_setext(visible: str, raw: str, following: str) -> bool:
     )
 
 
+_HIDDEN_OPENING = re.compile(r"<(script|style)\b", re.IGNORECASE)
+_HIDDEN_CLOSING = {
+    tag: re.compile(rf"</{tag}\b[^>]*+>", re.IGNORECASE) for tag in ("script", "style")
+}
+
+
+def without_scripts(lines: list[str]) -> list[str]:
+    """The lines with the insides of HTML ``<script>`` and ``<style>`` elements blanked (a
+    reader never sees them: skops' model plot holds pages of CSS and JavaScript); the line
+    count stays, and the scan is linear: an element never closed hides the rest of the card.
+
+    Example:
+        >>> without_scripts(["<style>.a {color: red}</style> text", "<script>", "x()", "</script>"])
+        [' text', '', '', '']
+    """
+    text = "\n".join(lines)
+    kept: list[str] = []
+    position = 0
+    while (opening := _HIDDEN_OPENING.search(text, position)) is not None:
+        kept.append(text[position : opening.start()])
+        closing = _HIDDEN_CLOSING[opening.group(1).lower()].search(text, opening.end())
+        end = len(text) if closing is None else closing.end()
+        kept.append("\n" * text.count("\n", opening.start(), end))
+        position = end
+    kept.append(text[position:])
+    return "".join(kept).split("\n")
+
+
 def parse_card(text: str, file: str = CARD_FILE) -> ParsedCard:
     """Split a model card into sections, with line numbers of the original file.
 
@@ -477,7 +527,7 @@ def parse_card(text: str, file: str = CARD_FILE) -> ParsedCard:
     """
     lines = split_lines(text)
     start = front_matter_end(lines)
-    reader = _Reader(lines, start)
+    reader = _Reader(without_scripts(lines), start)
     sections = reader.read(start)
     return ParsedCard(
         file=file,
