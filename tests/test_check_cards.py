@@ -321,3 +321,23 @@ def test_an_untouched_skops_card_documents_no_contact_citation_or_authors(tmp_pa
     assert statuses["contact"] == "missing"
     assert statuses["citation"] == "missing"
     assert statuses["model.hyperparameters"] == "present"  # skops writes the real table
+
+
+def test_a_table_row_or_a_bold_label_with_a_value_is_evidence() -> None:
+    card = (
+        "# Model\n\n## Model details\n\n| Field | Value |\n|---|---|\n| License | apache-2.0 |\n"
+        "| Weights | `model.safetensors` |\n\n"
+        "**Intended use:** triage of support tickets for the help desk team.\n\n"
+        "**Contact:** [More Information Needed]\n\n"
+        "| Limitations | Notes |\n|---|---|\n| none known | - |\n\n"
+        "**Out-of-distribution checks.** Inputs unlike the training data are flagged.\n"
+    )
+
+    items = {item.id: item for item in audit_card(card).items}
+
+    assert items["license"].evidence == "row 'License' at line 7: apache-2.0"
+    assert items["model.weights"].status == "present"
+    assert items["uses.intended"].evidence.startswith("label 'Intended use' at line 10: triage")
+    assert items["contact"].status == "missing"  # a label whose value is a placeholder
+    assert items["limitations"].status != "present"  # a header row is no label
+    assert items["evaluation.datasets"].status == "missing"  # a bold lead-in is no label

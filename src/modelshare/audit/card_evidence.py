@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from modelshare.audit.card import Excerpt, ParsedCard, Section
+from modelshare.audit.card import Excerpt, ParsedCard, Section, line_kind, normalize_heading
 from modelshare.audit.checklist import (
     ITEMS,
     ITEMS_BY_ID,
@@ -99,6 +99,7 @@ def _assess_item(
         (metadata(front) if metadata else None)
         or _file_evidence(item, folder)
         or _section_evidence(item, card)
+        or _label_evidence(item, card)
         or _unless_marked_missing(item, card, _keyword_evidence(item, card))
         or _missing_evidence(item, card)
     )
@@ -216,6 +217,35 @@ def _section_evidence(item: ChecklistItem, card: ParsedCard) -> Assessment | Non
         f"{section.describe()} still holds a placeholder at line {section.marker_line}",
         section.line,
     )
+
+
+_TABLE_ROW_LABEL = re.compile(r"^\|\s*(?:\*\*)?([^|*\n]{1,60}?)(?:\*\*)?\s*\|\s*([^|\n]*?)\s*\|")
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
+_BOLD_LABEL = re.compile(r"^(?:[-*+]\s+)?\*\*([^*\n]{1,60}?)(?::\*\*|\*\*:)[ \t]*+(\S.*)$")
+"""``**Label:** value`` or ``**Label**: value``; a bold lead-in without a colon
+(``**Out-of-distribution checks.** …``) is no label."""
+
+
+def _label_evidence(item: ChecklistItem, card: ParsedCard) -> Assessment | None:
+    """Present when a table row or a bold label names the item and gives a value: a
+    ``| License | apache-2.0 |`` row, a ``**Intended use:** …`` line, wherever they stand."""
+    raw_lines = card.text.split("\n")
+    for section in card.sections:
+        for line, text in section.content:
+            labelled = _TABLE_ROW_LABEL.match(text) or _BOLD_LABEL.match(text)
+            following = raw_lines[line] if line < len(raw_lines) else ""
+            if labelled is None or (text.startswith("|") and _TABLE_RULE.match(following.strip())):
+                continue  # no label, or a table's header row
+            label, value = labelled.group(1).strip(), labelled.group(2).strip()
+            if value and item.headings.names(normalize_heading(label)) and _is_value(value):
+                kind = "row" if text.startswith("|") else "label"
+                return Assessment("present", f"{kind} {label!r} at line {line}: {value[:60]}", line)
+    return None
+
+
+def _is_value(text: str) -> bool:
+    """Whether a label's value says something: not a placeholder, a rule or punctuation."""
+    return line_kind(text) == "content" and not set(text) <= set("-: |")
 
 
 def _filled_for(item: ChecklistItem, section: Section, card: ParsedCard) -> bool:

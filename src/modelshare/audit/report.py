@@ -189,7 +189,7 @@ def summary_line(report: CheckReport) -> str:
     Example:
         >>> from modelshare.audit.check import check_path
         >>> summary_line(check_path(Path("README.md")))
-        'required 18/18 met (1 partial), recommended 8/8 met, risks raised: 0 (0 blocking)'
+        'required 18/18 met, recommended 8/8 met, risks raised: 0 (0 blocking)'
     """
     counts = report.summary
     required_partial = sum(i.status == "partial" for i in report.items if i.required)
@@ -216,7 +216,7 @@ def render_report(report: CheckReport, console: Console) -> None:
         >>> console = Console(file=io.StringIO(), width=100)
         >>> render_report(check_path(Path("README.md")), console)
         >>> console.file.getvalue().splitlines()[-1]
-        'passed: required 18/18 met (1 partial), recommended 8/8 met, risks raised: 0 (0 blocking)'
+        'passed: required 18/18 met, recommended 8/8 met, risks raised: 0 (0 blocking)'
     """
     from rich.text import Text
 
