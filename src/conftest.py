@@ -44,13 +44,13 @@ def doctest_example(
 
 @pytest.fixture(autouse=True)
 def doctest_namespace_for_examples(
-    request: pytest.FixtureRequest,
+    doctest_example: tuple[Path, PenguinExample, Scores],
     doctest_namespace: dict,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Run each example in a copy of the data folder, with the names the examples use."""
-    folder, example, scores = request.getfixturevalue("doctest_example")
+    folder, example, scores = doctest_example
     shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MODELSHARE_HOME", str(tmp_path / ".modelshare"))
@@ -61,11 +61,7 @@ def doctest_namespace_for_examples(
         np=np,
         pd=pd,
         example=example,
-        model=example.model,
-        X_train=example.X_train,
-        y_train=example.y_train,
-        X_test=example.X_test,
-        y_test=example.y_test,
+        **vars(example),  # model, X_train, y_train, X_test, y_test, X_later, y_later
         X_new=example.X_later,
         scores=scores,
         bundle=bundle,

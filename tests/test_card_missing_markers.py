@@ -12,21 +12,14 @@ from modelshare.audit.report import CheckReport
 from modelshare.bundle import Bundle
 
 
-@pytest.fixture(scope="module")
-def undocumented(undocumented_bundle: Bundle) -> Bundle:
-    """A release given a model and its data, and nothing a person must say (saved once per
-    session)."""
-    return undocumented_bundle
-
-
 @pytest.mark.parametrize(
     ("item", "fact"),
     [("preprocessing.split", "split"), ("data.collection", "training_data.collection")],
 )
 def test_a_fact_the_card_marks_missing_is_missing_in_check(
-    undocumented: Bundle, item: str, fact: str
+    undocumented_bundle: Bundle, item: str, fact: str
 ) -> None:
-    card = (undocumented.path / "README.md").read_text(encoding="utf-8")
+    card = (undocumented_bundle.path / "README.md").read_text(encoding="utf-8")
     assert f"> **Missing: {fact}**" in card
 
     statuses = {result.id: result for result in audit_card(card).items}
@@ -36,13 +29,13 @@ def test_a_fact_the_card_marks_missing_is_missing_in_check(
 
 
 def test_the_record_and_the_card_agree_on_every_item_a_person_must_give(
-    undocumented: Bundle,
+    undocumented_bundle: Bundle,
 ) -> None:
     from modelshare.audit.check import check_path
     from modelshare.audit.checklist import ITEMS
 
-    card = audit_card((undocumented.path / "README.md").read_text(encoding="utf-8"))
-    release = check_path(undocumented.path)
+    card = audit_card((undocumented_bundle.path / "README.md").read_text(encoding="utf-8"))
+    release = check_path(undocumented_bundle.path)
     asked = {item.id for item in ITEMS if item.fact is not None}
 
     def statuses(report: CheckReport) -> dict[str, str]:

@@ -103,11 +103,16 @@ def _describe(rel: Release) -> Release:
     )
 
 
-def _sklearn(kind: str, rel: Release, model: Any, X_train, y_train, evaluations, folder: Path):
-    rel.model(model)
+def _evaluate_and_save(rel: Release, evaluations: dict, folder: Path) -> Bundle:
+    """Evaluate ``rel`` on every dataset of ``evaluations`` and save it under ``folder``."""
     for name, (X, y, split) in evaluations.items():
         rel.evaluate(X, y, dataset=name, split=split)
-    bundle = rel.bootstrap(resamples=RESAMPLES).save(folder / rel.name)
+    return rel.bootstrap(resamples=RESAMPLES).save(folder / rel.name)
+
+
+def _sklearn(kind: str, rel: Release, model: Any, X_train, y_train, evaluations, folder: Path):
+    rel.model(model)
+    bundle = _evaluate_and_save(rel, evaluations, folder)
     proba = model.predict_proba if hasattr(model, "predict_proba") else None
     return Built(kind, bundle, X_train, y_train, evaluations, model.predict, model, proba)
 
@@ -217,9 +222,7 @@ def build_torch(folder: Path) -> Built:
         "penguins-test": (X_test, y_test, "test"),
         "penguins-2009": (X_later, y_later, "test"),
     }
-    for name, (X, y, split) in evaluations.items():
-        rel.evaluate(X, y, dataset=name, split=split)
-    bundle = rel.bootstrap(resamples=RESAMPLES).save(folder / "penguin-net")
+    bundle = _evaluate_and_save(rel, evaluations, folder)
 
     def proba(X: Any) -> np.ndarray:
         with torch.no_grad():
@@ -250,9 +253,7 @@ def build_transformers(folder: Path) -> Built:
             "validation",
         ),
     }
-    for name, (X, y, split) in evaluations.items():
-        rel.evaluate(X, y, dataset=name, split=split)
-    bundle = rel.bootstrap(resamples=RESAMPLES).save(folder / "review-sentiment")
+    bundle = _evaluate_and_save(rel, evaluations, folder)
 
     def proba(X: Any) -> np.ndarray:
         with torch.no_grad():

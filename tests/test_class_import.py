@@ -19,7 +19,6 @@ import pytest
 
 import modelshare
 from modelshare import ModelshareError
-from modelshare.bundle import Bundle
 from modelshare.manifest import write_manifest
 from modelshare.models.pytorch import recorded_mixin_class
 from tests.helpers import assert_clean_failure, run_cli
@@ -65,13 +64,6 @@ LAYOUTS = {
     ),
 }
 """Where the attacker puts the class the record names, and the modules that run if imported."""
-
-
-@pytest.fixture(scope="module")
-def mixin_release(seed_mixin_release: tuple[Bundle, object]) -> tuple[Path, object]:
-    """The release of the seed's mixin model (saved once per session) and the model."""
-    bundle, model = seed_mixin_release
-    return bundle.path, model
 
 
 def hijacked_copy(release: Path, tmp_path: Path, layout: str, marker: Path) -> Path:
@@ -141,10 +133,10 @@ except Exception as error:
     ids=["load", "class import alone"],
 )
 def test_loading_from_inside_the_release_never_imports_its_packages(
-    mixin_release, tmp_path: Path, layout: str, script: str, refusal: str
+    seed_mixin_release, tmp_path: Path, layout: str, script: str, refusal: str
 ) -> None:
     marker = tmp_path / "evil-code-ran.log"
-    folder = hijacked_copy(mixin_release[0], tmp_path, layout, marker)
+    folder = hijacked_copy(seed_mixin_release[0].path, tmp_path, layout, marker)
 
     result = run_python(script, ".", cwd=folder)
 
@@ -154,10 +146,10 @@ def test_loading_from_inside_the_release_never_imports_its_packages(
 
 @pytest.mark.e2e  # `python -m modelshare` puts the current folder, the release, on sys.path
 def test_verify_from_inside_the_release_never_imports_its_packages(
-    mixin_release, tmp_path: Path
+    seed_mixin_release, tmp_path: Path
 ) -> None:
     marker = tmp_path / "evil-code-ran.log"
-    folder = hijacked_copy(mixin_release[0], tmp_path, "package", marker)
+    folder = hijacked_copy(seed_mixin_release[0].path, tmp_path, "package", marker)
 
     result = run_cli("verify", ".", cwd=folder)
 
@@ -168,10 +160,10 @@ def test_verify_from_inside_the_release_never_imports_its_packages(
 
 
 def test_a_package_reached_through_a_link_into_the_release_is_refused(
-    mixin_release, tmp_path: Path
+    seed_mixin_release, tmp_path: Path
 ) -> None:
     marker = tmp_path / "evil-code-ran.log"
-    folder = hijacked_copy(mixin_release[0], tmp_path, "package", marker)
+    folder = hijacked_copy(seed_mixin_release[0].path, tmp_path, "package", marker)
     link = tmp_path / "site"
     link.symlink_to(folder, target_is_directory=True)
     elsewhere = tmp_path / "work"
@@ -188,20 +180,21 @@ def test_a_package_reached_through_a_link_into_the_release_is_refused(
     ["MyModel", "evilpkg/../mod.MyModel", "os.path.join; import os", "tests..seed.MyModel", ""],
 )
 def test_a_class_path_that_is_not_a_dotted_python_name_is_refused(
-    mixin_release, class_path: str
+    seed_mixin_release, class_path: str
 ) -> None:
-    facts = Bundle.open(mixin_release[0]).record.model
+    facts = seed_mixin_release[0].record.model
     with pytest.raises(ModelshareError, match="not a dotted Python name"):
         recorded_mixin_class(facts.model_copy(update={"estimator_path": class_path}), Path("."))
 
 
-def test_the_honest_mixin_release_still_loads(mixin_release) -> None:
+def test_the_honest_mixin_release_still_loads(seed_mixin_release) -> None:
     import torch
 
     from tests.networks import outputs
     from tests.seed.hub_model import MyModel
 
-    folder, model = mixin_release
+    bundle, model = seed_mixin_release
+    folder = bundle.path
     inputs = torch.rand(2, 3, 32)
 
     loaded = modelshare.load(folder)

@@ -776,7 +776,7 @@ def release_data_path(data: Path, given: Inputs, staging: Path) -> None:
     frame = as_frame(X)
     staging.mkdir()
     evaluations = [given.held_out, ProfiledData("mutated", frame, y, "test")]
-    write_distribution(staging, ProfiledData(data.stem, frame, y), evaluations, OODChoice())
+    write_distribution(staging, build_profile(frame, y), evaluations, OODChoice())
 
 
 def run_data_commands(data: Path, label: str, given: Inputs, work: Path) -> list[str | None]:

@@ -1,6 +1,7 @@
-"""The layers of DESIGN.md, read from the source: every import of a modelshare module, at the
-top of a file, inside a function or for type checking only, goes down the flow, never up, and
-no two packages import each other. Nothing is imported: the files are parsed with ``ast``.
+"""The layers of docs/architecture.md, read from the source: every import of a modelshare
+module, at the top of a file, inside a function or for type checking only, goes down the flow,
+never up, and no two packages import each other. Nothing is imported: the files are parsed
+with ``ast``.
 """
 
 from __future__ import annotations

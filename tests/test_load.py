@@ -63,18 +63,11 @@ def test_a_file_changed_after_release_is_refused(penguin_release: Bundle, tmp_pa
         modelshare.load(copy)
 
 
-@pytest.fixture(scope="module")
-def seed_release_of_mixin_model(seed_mixin_release):
-    """A release of the seed's mixin model, and the model itself."""
-    bundle, model = seed_mixin_release
-    return bundle.path, model
-
-
 @pytest.fixture
-def seed_folder(seed_release_of_mixin_model, tmp_path: Path):
+def seed_folder(seed_mixin_release, tmp_path: Path):
     """A copy of the seed release for one test to tamper with, and the model."""
-    folder, model = seed_release_of_mixin_model
-    return Path(shutil.copytree(folder, tmp_path / folder.name)), model
+    bundle, model = seed_mixin_release
+    return Path(shutil.copytree(bundle.path, tmp_path / bundle.path.name)), model
 
 
 def test_a_pickle_renamed_as_the_safetensors_weights_is_refused(seed_folder) -> None:

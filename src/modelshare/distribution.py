@@ -9,7 +9,7 @@ one is chosen with :meth:`Release.ood_calibration`).
 Example:
     >>> staging = Path("staging")
     >>> staging.mkdir()
-    >>> training = ProfiledData("Palmer penguins", X_train, y_train)
+    >>> training = build_profile(X_train, y_train)
     >>> held_out = [
     ...     ProfiledData("penguins-test", X_test, y_test, split="test", predictor=model),
     ...     ProfiledData("penguins-2009", X_new, example.y_later, split="test", predictor=model),
@@ -36,6 +36,7 @@ from modelshare.layout import (
     evaluation_profile_path,
 )
 from modelshare.profiling import build_profile, render_distribution_section
+from modelshare.profiling.model import DataProfile
 from modelshare.shift.ood import TPR
 from modelshare.shift.thresholds import OODThresholds, calibrate, rows_needed
 
@@ -61,18 +62,18 @@ class ProfiledData:
 
 
 def write_distribution(
-    staging: Path, training: ProfiledData, evaluations: list[ProfiledData], choice: OODChoice
+    staging: Path, profile: DataProfile, evaluations: list[ProfiledData], choice: OODChoice
 ) -> str:
-    """Write the profiles and thresholds into ``staging``; return the card's subsection.
+    """Write the training data's ``profile``, the evaluation profiles and the thresholds into
+    ``staging``; return the card's subsection.
 
     Example:
         >>> staging = Path("staging")
         >>> staging.mkdir()
-        >>> training = ProfiledData("Palmer penguins", X_train, y_train)
+        >>> training = build_profile(X_train, y_train)
         >>> write_distribution(staging, training, [], OODChoice()).splitlines()[0]
         '### Distribution'
     """
-    profile = build_profile(training.frame, training.y)
     (staging / PROFILE_FILE).write_text(profile.to_json(), encoding="utf-8")
     files = _write_evaluation_profiles(staging, evaluations)
     calibration_set = _calibration_set(evaluations, choice)

@@ -58,7 +58,6 @@ from modelshare.layout import (
     CARD_FILE,
     EXAMPLE_PATH,
     EXAMPLES_FOLDER,
-    PROFILE_FILE,
     RECORD_FILE,
     REQUIREMENTS_FILE,
     slug,
@@ -67,6 +66,7 @@ from modelshare.manifest import write_manifest
 from modelshare.models import CONVERT_HINT, adapter_for
 from modelshare.models.base import ModelAdapter
 from modelshare.models.training import optimizer_facts
+from modelshare.profiling import build_profile
 from modelshare.profiling.model import DataProfile
 from modelshare.profiling.synthetic import synthetic_rows
 from modelshare.record import (
@@ -568,15 +568,13 @@ class Release:
         _refuse_pickled_weights(staging / model_facts.file)
         model_facts = model_facts.model_copy(update={"training": self._training_facts()})
         training_facts = self._training.facts(training_frame, adapter.task)
+        profile = build_profile(training_frame, self._training.y)
         distribution = write_distribution(
-            staging,
-            ProfiledData(self._training.name, training_frame, self._training.y),
-            [e.profiled() for e in self._evaluations],
-            self._ood,
+            staging, profile, [e.profiled() for e in self._evaluations], self._ood
         )
         evaluations = [self._evaluation_result(e, staging) for e in self._evaluations]
         rows, example_facts = self._example_rows(
-            example_choice, training_frame, staging, model_facts.framework
+            example_choice, training_frame, profile, model_facts.framework
         )
         leakage, not_run = self._leakage(training_frame, training_facts, evaluations)
         record = self._record(model_facts, training_facts, evaluations, leakage).model_copy(
@@ -596,9 +594,10 @@ class Release:
         return record
 
     def _example_rows(
-        self, choice: Any, training_frame: pd.DataFrame, staging: Path, framework: str
+        self, choice: Any, training_frame: pd.DataFrame, profile: DataProfile, framework: str
     ) -> tuple[pd.DataFrame | None, ExampleRows]:
-        """The rows the example predicts on, as the author chose (see :meth:`save`)."""
+        """The rows the example predicts on, as the author chose (see :meth:`save`); synthetic
+        rows are drawn from ``profile``, the training data's."""
         adapter = self._attached()
         assert self._training is not None
         if not isinstance(choice, str):
@@ -613,7 +612,6 @@ class Release:
         def synthetic() -> pd.DataFrame:
             if framework == "transformers":
                 return pd.DataFrame({training_frame.columns[0]: list(MADE_UP_TEXTS)})
-            profile = DataProfile.from_json((staging / PROFILE_FILE).read_text(encoding="utf-8"))
             return synthetic_rows(profile, training_frame.dtypes.to_dict(), EXAMPLE_ROWS)
 
         return choose_example_rows(
@@ -689,7 +687,7 @@ class Release:
                 created_at=datetime.now(timezone.utc),
                 name=self.name,
                 version=self.version,
-                license=hub_license(self.license),
+                license=self.license,
                 authors=self.authors,
                 contact=self.contact,
                 description=self.description,

@@ -19,7 +19,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -114,15 +114,7 @@ class ReleaseVerification(Report):
             "ok": self.ok,
             "signed_by": str(self.signed_by) if self.signed_by else None,
             "steps": {step.name: step.to_dict() for step in self.steps},
-            "environment": [
-                {
-                    "package": d.package,
-                    "pinned": d.pinned,
-                    "installed": d.installed,
-                    "recorded": d.recorded,
-                }
-                for d in self.environment
-            ],
+            "environment": [asdict(difference) for difference in self.environment],
             "claims": self.claims.to_dict() if self.claims else None,
         }
 

@@ -20,6 +20,10 @@ Example:
     >>> frame = adapter.features(["a good film", "a bad film"])
     >>> adapter.predictor().predict(frame)  # untrained, so the labels mean nothing yet
     array(['negative', 'negative'], dtype='<U8')
+    >>> adapter.inputs(adapter.features(["a good film"]))
+    ['a good film']
+    >>> adapter.forward(["a good film"]).logits.shape
+    torch.Size([1, 2])
 """
 
 from __future__ import annotations
@@ -143,37 +147,11 @@ class TransformersAdapter(NetworkAdapter):
         return frame
 
     def inputs(self, frame: pd.DataFrame) -> list[str]:
-        """The texts of rows from :meth:`features`.
-
-        Example:
-            >>> import torch
-            >>> words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a", "good", "bad", "film"]
-            >>> tokenizer = transformers.BertTokenizerFast(vocab=dict(zip(words, range(8))))
-            >>> config = transformers.BertConfig(vocab_size=8, hidden_size=8, num_hidden_layers=1,
-            ...     num_attention_heads=1, intermediate_size=8)
-            >>> _ = torch.manual_seed(0)
-            >>> model = transformers.BertForSequenceClassification(config)
-            >>> adapter = TransformersAdapter(model, tokenizer=tokenizer)
-            >>> adapter.inputs(adapter.features(["a good film"]))
-            ['a good film']
-        """
+        """The texts of rows from :meth:`features` (see the module's example)."""
         return [str(text) for text in frame.iloc[:, 0]]
 
     def forward(self, texts: list[str]) -> Any:
-        """The model's output for texts, tokenized as a batch.
-
-        Example:
-            >>> import torch
-            >>> words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a", "good", "bad", "film"]
-            >>> tokenizer = transformers.BertTokenizerFast(vocab=dict(zip(words, range(8))))
-            >>> config = transformers.BertConfig(vocab_size=8, hidden_size=8, num_hidden_layers=1,
-            ...     num_attention_heads=1, intermediate_size=8)
-            >>> _ = torch.manual_seed(0)
-            >>> model = transformers.BertForSequenceClassification(config)
-            >>> adapter = TransformersAdapter(model, tokenizer=tokenizer)
-            >>> adapter.forward(["a good film"]).logits.shape
-            torch.Size([1, 2])
-        """
+        """The model's output for texts, tokenized as a batch (see the module's example)."""
         inputs = self.tokenizer(list(texts), padding=True, truncation=True, return_tensors="pt")
         return self.model(**inputs.to(self.model.device))
 
