@@ -236,6 +236,16 @@ class ParsedCard(_Searchable):
             yield from section.content
 
     @cached_property
+    def lines(self) -> tuple[str, ...]:
+        """The lines of :attr:`text`, split once: file line ``n`` is ``lines[n - 1]``.
+
+        Example:
+            >>> parse_card("# A\\r\\nText\\n").lines
+            ('# A', 'Text', '')
+        """
+        return tuple(self.text.split("\n"))
+
+    @cached_property
     def _by_path(self) -> dict[tuple[str, ...], list[int]]:
         groups: dict[tuple[str, ...], list[int]] = {}
         for index, section in enumerate(self.sections):

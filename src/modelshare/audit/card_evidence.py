@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from modelshare.audit.card import Excerpt, ParsedCard, Section, line_kind, normalize_heading
 from modelshare.audit.checklist import (
@@ -81,7 +81,8 @@ def assess_card(
         >>> assess_card(card, front, None, detect_card_people(card))["license"]
         Assessment(status='present', evidence='metadata license: mit (line 2)', line=2)
     """
-    return {item.id: _assess_item(item, card, front, folder, people) for item in ITEMS}
+    labels = _card_labels(card)
+    return {item.id: _assess_item(item, card, front, folder, people, labels) for item in ITEMS}
 
 
 def _assess_item(
@@ -90,6 +91,7 @@ def _assess_item(
     front: FrontMatter,
     folder: Path | None,
     people: PeopleEvidence,
+    labels: list[_Label],
 ) -> Assessment:
     """The status of one item, from the first evidence that speaks (see the module)."""
     if item.people_only and not people.involves_people:
@@ -99,7 +101,7 @@ def _assess_item(
         (metadata(front) if metadata else None)
         or _file_evidence(item, folder)
         or _section_evidence(item, card)
-        or _label_evidence(item, card)
+        or _label_evidence(item, labels)
         or _unless_marked_missing(item, card, _keyword_evidence(item, card))
         or _missing_evidence(item, card)
     )
@@ -226,20 +228,40 @@ _BOLD_LABEL = re.compile(r"^(?:[-*+]\s+)?\*\*([^*\n]{1,60}?)(?::\*\*|\*\*:)[ \t]
 (``**Out-of-distribution checks.** …``) is no label."""
 
 
-def _label_evidence(item: ChecklistItem, card: ParsedCard) -> Assessment | None:
-    """Present when a table row or a bold label names the item and gives a value: a
-    ``| License | apache-2.0 |`` row, a ``**Intended use:** …`` line, wherever they stand."""
-    raw_lines = card.text.split("\n")
+class _Label(NamedTuple):
+    """A table row or bold label of a card that gives a value."""
+
+    line: int
+    kind: str
+    label: str
+    key: str
+    value: str
+
+
+def _card_labels(card: ParsedCard) -> list[_Label]:
+    """Every table row (not a header row) and bold label of the card that gives a value, in
+    file order, read once per card: a ``| License | apache-2.0 |`` row, an
+    ``**Intended use:** …`` line, wherever they stand."""
+    labels = []
     for section in card.sections:
         for line, text in section.content:
             labelled = _TABLE_ROW_LABEL.match(text) or _BOLD_LABEL.match(text)
-            following = raw_lines[line] if line < len(raw_lines) else ""
+            following = card.lines[line] if line < len(card.lines) else ""
             if labelled is None or (text.startswith("|") and _TABLE_RULE.match(following.strip())):
                 continue  # no label, or a table's header row
             label, value = labelled.group(1).strip(), labelled.group(2).strip()
-            if value and item.headings.names(normalize_heading(label)) and _is_value(value):
+            if value and _is_value(value):
                 kind = "row" if text.startswith("|") else "label"
-                return Assessment("present", f"{kind} {label!r} at line {line}: {value[:60]}", line)
+                labels.append(_Label(line, kind, label, normalize_heading(label), value))
+    return labels
+
+
+def _label_evidence(item: ChecklistItem, labels: list[_Label]) -> Assessment | None:
+    """Present when one of the card's labels (:func:`_card_labels`) names the item."""
+    for found in labels:
+        if item.headings.names(found.key):
+            evidence = f"{found.kind} {found.label!r} at line {found.line}: {found.value[:60]}"
+            return Assessment("present", evidence, found.line)
     return None
 
 
@@ -272,12 +294,12 @@ def _unless_marked_missing(
     """``found`` (words that sound like the item), unless the card itself says the item's fact
     is missing: a ``> **Missing: FIELD**`` line outweighs such words elsewhere (``Measured``
     in a statistics section is no account of how the data was collected)."""
-    lines = [line for line, fact in card.missing_facts if fact == item.fact]
-    if found is None or item.fact is None or not lines:
+    if found is None or item.fact is None:
         return found
-    return Assessment(
-        "missing", f"the card says {item.fact} is missing (line {lines[0]})", lines[0]
-    )
+    line = next((line for line, fact in card.missing_facts if fact == item.fact), None)
+    if line is None:
+        return found
+    return Assessment("missing", f"the card says {item.fact} is missing (line {line})", line)
 
 
 def _keyword_evidence(item: ChecklistItem, card: ParsedCard) -> Assessment | None:

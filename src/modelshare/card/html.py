@@ -68,15 +68,6 @@ MAX_PANEL_CHARS = 60
 """Longest metadata value or metric name the side panel shows."""
 LEFT = ' style="text-align:left"'
 """Notebooks centre or right-align table cells; a summary reads from the left."""
-METADATA_LABELS = {
-    "license": "License",
-    "library_name": "Library",
-    "pipeline_tag": "Task",
-    "base_model": "Base model",
-    "datasets": "Datasets",
-    "language": "Language",
-}
-"""The metadata keys the side panel shows, with their labels."""
 _MISSING_FIELD = re.compile(re.escape(MARKER.removeprefix("> ")) + r"([\w.]+)\*\*")
 
 PAGE = """<!DOCTYPE html>
